@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# ./build.sh        install what is missing, build the wasm package and the demo extension in dist/
+# ./build.sh test   the same, then every test layer, then a pass/fail summary
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- setup (idempotent)
+lock_version() { # the version of crate $1 in Cargo.lock
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+cargo_install() { # cargo_install CRATE [VERSION]: --locked first, then unlocked (the registry mirror may lack a locked dependency)
+  local crate=$1 version=${2:-} args=()
+  [ -n "$version" ] && args=(--version "$version")
+  cargo install "$crate" "${args[@]}" --locked || cargo install "$crate" "${args[@]}" ||
+    die "could not install $crate ${version} with cargo"
+}
+
+setup() {
+  command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown || die "could not add the wasm32-unknown-unknown target"
+  fi
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  local want have
+  want=$(lock_version wasm-bindgen)
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$have" != "$want" ]; then
+    say "installing wasm-bindgen-cli $want (Cargo.lock has wasm-bindgen $want, found '${have:-none}')"
+    cargo_install wasm-bindgen-cli "$want"
+  fi
+  command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo_install wasm-pack; }
+  if [ "$(id -u)" = 0 ]; then
+    local missing=()
+    command -v chromium >/dev/null || missing+=(chromium)
+    command -v chromedriver >/dev/null || missing+=(chromium-driver)
+    command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+    if [ ${#missing[@]} -gt 0 ]; then
+      say "installing ${missing[*]} (apt)"
+      apt-get update -qq || die "apt-get update failed"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+        die "could not install ${missing[*]}"
+    fi
+    command -v geckodriver >/dev/null || { say "installing geckodriver"; cargo_install geckodriver; }
+  fi
+  local tool
+  for tool in chromium chromedriver geckodriver; do
+    command -v "$tool" >/dev/null || die "$tool is missing (run ./build.sh as root to install it, or install it yourself)"
+  done
+  command -v firefox-esr >/dev/null || command -v firefox >/dev/null ||
+    die "firefox is missing (run ./build.sh as root to install firefox-esr, or install it yourself)"
+}
+
+# ---------------------------------------------------------------- build
+build() {
+  say "building the demo extension (wasm32, release)"
+  cargo build --quiet --release --target wasm32-unknown-unknown -p webext-port-demo
+  rm -rf dist && mkdir -p dist/pkg
+  wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
+    target/wasm32-unknown-unknown/release/webext_port_demo.wasm
+  cp manifest.json www/background.js www/content.js www/hold.js dist/
+  say "extension ready: $ROOT/dist"
+  cat <<EOF
+    Chromium: chrome://extensions → Developer mode → "Load unpacked" → $ROOT/dist
+    Firefox:  about:debugging#/runtime/this-firefox → "Load Temporary Add-on…" → $ROOT/dist/manifest.json
+EOF
+}
+
+# ---------------------------------------------------------------- test layers
+RESULTS=()
+PASSED=0
+FAILED=0
+record() { # record NAME PASSED FAILED STATUS: one summary line; a non-zero STATUS with no failure counted counts as one
+  local name=$1 p=$2 f=$3 status=$4
+  [ "$status" != 0 ] && [ "$f" = 0 ] && f=1
+  [ "$p" = 0 ] && [ "$f" = 0 ] && f=1 # a layer that ran no test has failed
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+  if [ "$f" = 0 ]; then RESULTS+=("PASS  $name: $p passed, $f failed")
+  else RESULTS+=("FAIL  $name: $p passed, $f failed (exit $status)"); fi
+}
+
+counts() { # counts LOG [PREFIX]: sums "N passed; M failed" over the lines (starting with PREFIX) of LOG
+  grep -E "^${2:-.*}.*[0-9]+ passed; [0-9]+ failed" "$1" | grep -Eo '[0-9]+ passed; [0-9]+ failed' |
+    awk '{p+=$1; f+=$3} END {printf "%d %d", p, f}'
+}
+
+run_layer() { # run_layer NAME LOG COMMAND...: runs it, keeps its output in LOG, records the result
+  local name=$1 log=$2 status=0
+  shift 2
+  say "$name"
+  "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+  LAST_STATUS=$status
+  # shellcheck disable=SC2046
+  record "$name" $(counts "$log") "$status"
+}
+
+test_all() {
+  mkdir -p target/test-logs
+  local logs=target/test-logs
+  run_layer "lint: cargo fmt --check" $logs/fmt.log bash -c 'cargo fmt --all --check && echo "1 passed; 0 failed"'
+  run_layer "lint: clippy (host)" $logs/clippy-host.log bash -c \
+    'cargo clippy --quiet --workspace --all-targets -- -D warnings && echo "1 passed; 0 failed"'
+  run_layer "lint: clippy (wasm32)" $logs/clippy-wasm.log bash -c \
+    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo --all-targets -- -D warnings && echo "1 passed; 0 failed"'
+  run_layer "layer 1: host cargo test" $logs/host.log cargo test --workspace
+  run_layer "layer 2: wasm-pack test --headless --chrome" $logs/wasm-chrome.log wasm-pack test --headless --chrome
+  run_layer "layer 2: wasm-pack test --headless --firefox" $logs/wasm-firefox.log wasm-pack test --headless --firefox
+  say "layer 3: end-to-end in real Chromium and Firefox"
+  local status=0
+  cargo run --quiet --release -p webext-port-e2e -- --dist "$ROOT/dist" --out "$ROOT/target/conformance.json" 2>&1 |
+    tee $logs/e2e.log || status=${PIPESTATUS[0]}
+  local browser
+  for browser in chromium firefox agreement; do
+    # shellcheck disable=SC2046
+    record "layer 3: end-to-end $browser" $(counts $logs/e2e.log "e2e $browser:") "$status"
+  done
+  echo
+  say "summary"
+  printf '%s\n' "${RESULTS[@]}"
+  echo "logs: $ROOT/$logs"
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" = 0 ]
+}
+
+case "${1:-build}" in
+  build) setup; build ;;
+  test) setup; build; test_all ;;
+  *) die "usage: ./build.sh [test]" ;;
+esac

@@ -1,0 +1,322 @@
+//! The background script: stores each content script's port by tab id, replies, logs, broadcasts
+//! on `action.onClicked`, connects back with `tabs.connect`, and answers the test commands.
+
+use crate::js::{log, object, outcome, reason, string};
+use js_sys::Reflect;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use webext_port::{runtime, tabs, ConnectListener, DisconnectListener, MessageListener, Port};
+
+/// A port together with the guards that keep its listeners alive.
+struct Connection {
+    port: Port,
+    _on_message: Option<MessageListener>,
+    _on_disconnect: Option<DisconnectListener>,
+}
+
+#[derive(Default)]
+struct Background {
+    /// "port-from-cs" ports by tab id (MDN: `ports[p.sender.tab.id] = p`).
+    ports: HashMap<i32, Connection>,
+    /// Distinct greetings received from each tab, in arrival order.
+    received: HashMap<i32, Vec<String>>,
+    /// Ports this script opened with `tabs.connect`, kept until they close.
+    opened: Vec<Connection>,
+    /// What each "watch-me" port's on_disconnect reported.
+    watched: Vec<String>,
+    on_connect: Option<ConnectListener>,
+    on_clicked: Option<Closure<dyn FnMut(JsValue)>>,
+}
+
+thread_local! {
+    static STATE: RefCell<Background> = RefCell::new(Background::default());
+}
+
+fn with<R>(f: impl FnOnce(&mut Background) -> R) -> R {
+    STATE.with(|state| f(&mut state.borrow_mut()))
+}
+
+pub fn start(held: &JsValue, held_clicks: u32) {
+    match runtime::on_connect_with_held(held, connected) {
+        Ok(listener) => with(|bg| bg.on_connect = Some(listener)),
+        Err(err) => log(&format!("cannot listen for connections: {err}")),
+    }
+    listen_for_clicks();
+    for _ in 0..held_clicks {
+        broadcast();
+    }
+}
+
+/// `action.onClicked` → broadcast (the MDN browserAction example; MV3 calls it `action`).
+fn listen_for_clicks() {
+    let api = ["chrome", "browser"]
+        .iter()
+        .map(|ns| {
+            Reflect::get(&js_sys::global(), &JsValue::from_str(ns)).unwrap_or(JsValue::UNDEFINED)
+        })
+        .find(|ns| ns.is_object());
+    let Some(event) = api
+        .and_then(|ns| Reflect::get(&ns, &"action".into()).ok())
+        .and_then(|action| Reflect::get(&action, &"onClicked".into()).ok())
+    else {
+        return;
+    };
+    let closure = Closure::<dyn FnMut(JsValue)>::new(|_tab: JsValue| {
+        broadcast();
+    });
+    let add = Reflect::get(&event, &"addListener".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(add) = add {
+        if add.call1(&event, closure.as_ref()).is_ok() {
+            with(|bg| bg.on_clicked = Some(closure));
+        }
+    }
+}
+
+/// `runtime.onConnect`: every port from a content script.
+fn connected(port: Port) {
+    match port.name() {
+        "port-from-cs" => store_content_port(port),
+        "disconnect-me" => {
+            let _ = port.disconnect();
+        }
+        "watch-me" => watch(port),
+        other => log(&format!("ignoring a port named {other:?}")),
+    }
+}
+
+fn store_content_port(port: Port) {
+    let Some(tab_id) = port.sender().and_then(|s| s.tab).and_then(|t| t.id) else {
+        log("a port-from-cs port without a tab: ignored");
+        return;
+    };
+    let _ = port.post(&object(&[("greeting", "hi there content script!".into())]));
+    let replies = port.clone();
+    let on_message = port
+        .on_message(move |message| {
+            if let Some(greeting) = string(&message, "greeting") {
+                log(&format!(
+                    "In background script, received message from content script: {greeting}"
+                ));
+                with(|bg| {
+                    let seen = bg.received.entry(tab_id).or_default();
+                    if !seen.contains(&greeting) {
+                        seen.push(greeting);
+                    }
+                });
+            } else if let Some(cmd) = string(&message, "cmd") {
+                command(&cmd, tab_id, &replies);
+            }
+        })
+        .ok();
+    let on_disconnect = port.on_disconnect(move |_| {
+        // Drop the stored connection once this dispatch is over.
+        wasm_bindgen_futures::spawn_local(async move {
+            with(|bg| bg.ports.remove(&tab_id));
+        });
+    });
+    with(|bg| {
+        bg.ports.insert(
+            tab_id,
+            Connection {
+                port,
+                _on_message: on_message,
+                _on_disconnect: Some(on_disconnect),
+            },
+        )
+    });
+}
+
+fn watch(port: Port) {
+    let guard = port.on_disconnect(|why| with(|bg| bg.watched.push(reason(&why))));
+    let _ = port.post(&object(&[("greeting", "watching".into())]));
+    keep_opened(Connection {
+        port,
+        _on_message: None,
+        _on_disconnect: Some(guard),
+    });
+}
+
+fn keep_opened(connection: Connection) {
+    with(|bg| {
+        bg.opened.retain(|c| c.port.is_connected());
+        bg.opened.push(connection);
+    });
+}
+
+fn reply(port: &Port, key: &str, value: impl Into<String>) {
+    let value = value.into();
+    if let Err(err) = port.post(&object(&[("reply", key.into()), ("value", value.into())])) {
+        log(&format!("cannot reply {key}: {err}"));
+    }
+}
+
+/// Sends the MDN "they clicked the button!" to every stored content-script port.
+fn broadcast() -> usize {
+    let ports: Vec<Port> = with(|bg| bg.ports.values().map(|c| c.port.clone()).collect());
+    let message = object(&[("greeting", "they clicked the button!".into())]);
+    ports
+        .iter()
+        .filter(|port| port.post(&message).is_ok())
+        .count()
+}
+
+fn command(cmd: &str, tab_id: i32, requester: &Port) {
+    match cmd {
+        "port-count" => reply(
+            requester,
+            "stored_ports",
+            with(|bg| bg.ports.len()).to_string(),
+        ),
+        "received" => {
+            let seen = with(|bg| bg.received.get(&tab_id).cloned().unwrap_or_default());
+            reply(requester, "bg_received", seen.join("|"));
+        }
+        "sender" => reply(requester, "sender_fields", describe_sender(requester)),
+        "broadcast" => {
+            let sent = broadcast();
+            reply(requester, "broadcast_sent", sent.to_string());
+        }
+        "tabs-connect-self" => connect_back(tab_id, requester.clone()),
+        "tabs-connect-default-name" => {
+            match tabs::connect(tab_id, &tabs::ConnectInfo::new().frame_id(0)) {
+                Ok(port) => keep_opened(Connection {
+                    port,
+                    _on_message: None,
+                    _on_disconnect: None,
+                }),
+                Err(err) => reply(
+                    requester,
+                    "tabs_connect_default_name",
+                    format!("err:{}", err.kind()),
+                ),
+            }
+        }
+        "tabs-connect-missing" => report_disconnect(
+            tabs::connect(999_999, &tabs::ConnectInfo::named("nobody")),
+            requester.clone(),
+            "tabs_connect_missing_tab",
+        ),
+        "tabs-connect-negative" => {
+            let result = tabs::connect(-1, &tabs::ConnectInfo::new()).map(|_| ());
+            reply(requester, "tabs_connect_negative_tab", outcome(&result));
+        }
+        "post-after-disconnect" => {
+            let result =
+                tabs::connect(tab_id, &tabs::ConnectInfo::named("bg-ephemeral")).and_then(|port| {
+                    port.disconnect()?;
+                    port.post(&object(&[("greeting", "too late".into())]))
+                });
+            reply(
+                requester,
+                "post_after_own_disconnect_background",
+                outcome(&result),
+            );
+        }
+        "watch-report" => {
+            let watched = with(|bg| bg.watched.clone());
+            let value = format!("{} x{}", watched.join(","), watched.len());
+            reply(requester, "remote_disconnect_background", value);
+        }
+        other => reply(requester, "unknown_command", other),
+    }
+}
+
+/// What the background sees of the content script's `sender`, in a form both browsers share.
+fn describe_sender(port: &Port) -> String {
+    let Some(sender) = port.sender() else {
+        return "no sender".to_owned();
+    };
+    let own_id = runtime_id();
+    let tab = sender.tab.as_ref();
+    format!(
+        "name={} id={} tab={} frame={} url={} origin={} document_id={}",
+        port.name(),
+        if sender.id.is_some() && sender.id == own_id {
+            "self"
+        } else {
+            "other"
+        },
+        if tab.and_then(|t| t.id).is_some() {
+            "yes"
+        } else {
+            "no"
+        },
+        sender.frame_id.map_or("none".to_owned(), |f| f.to_string()),
+        sender
+            .url
+            .as_deref()
+            .and_then(|u| u.split('?').next())
+            .unwrap_or("none"),
+        sender.origin.as_deref().unwrap_or("none"),
+        if sender.document_id.is_some() {
+            "yes"
+        } else {
+            "no"
+        },
+    )
+}
+
+fn runtime_id() -> Option<String> {
+    ["chrome", "browser"].iter().find_map(|ns| {
+        let ns = Reflect::get(&js_sys::global(), &JsValue::from_str(ns)).ok()?;
+        let runtime = Reflect::get(&ns, &"runtime".into()).ok()?;
+        Reflect::get(&runtime, &"id".into()).ok()?.as_string()
+    })
+}
+
+/// `tabs.connect` back to the requesting tab; replies with what the content script answered.
+fn connect_back(tab_id: i32, requester: Port) {
+    let port = match tabs::connect(
+        tab_id,
+        &tabs::ConnectInfo::named("port-from-bg").frame_id(0),
+    ) {
+        Ok(port) => port,
+        Err(err) => {
+            return reply(
+                &requester,
+                "tabs_connect_round_trip",
+                format!("err:{}", err.kind()),
+            )
+        }
+    };
+    let _ = port.post(&object(&[(
+        "greeting",
+        "hello content script, from background".into(),
+    )]));
+    let answered = port.clone();
+    let on_message = port
+        .on_message(move |message| {
+            let greeting = string(&message, "greeting").unwrap_or_default();
+            reply(&requester, "tabs_connect_round_trip", greeting);
+            let _ = answered.disconnect();
+        })
+        .ok();
+    keep_opened(Connection {
+        port,
+        _on_message: on_message,
+        _on_disconnect: None,
+    });
+}
+
+/// Replies with how a port we opened was disconnected (e.g. `err:no_receiver`).
+fn report_disconnect(
+    opened: Result<Port, webext_port::PortError>,
+    requester: Port,
+    key: &'static str,
+) {
+    match opened {
+        Ok(port) => {
+            let guard = port.on_disconnect(move |why| reply(&requester, key, reason(&why)));
+            keep_opened(Connection {
+                port,
+                _on_message: None,
+                _on_disconnect: Some(guard),
+            });
+        }
+        Err(err) => reply(&requester, key, format!("err:{}", err.kind())),
+    }
+}

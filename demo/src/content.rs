@@ -1,0 +1,225 @@
+//! The content script: connects with name "port-from-cs" and greets (the MDN example), answers
+//! `tabs.connect` from the background, and runs the test commands clicked in the page.
+
+use crate::js::{log, object, outcome, reason, sleep, string};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use webext_port::{
+    runtime, ConnectInfo, ConnectListener, DisconnectListener, MessageListener, Port,
+};
+
+#[derive(Default)]
+struct Content {
+    port: Option<Port>,
+    guards: Vec<MessageListener>,
+    disconnect_guards: Vec<DisconnectListener>,
+    on_connect: Option<ConnectListener>,
+    on_click: Option<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+thread_local! {
+    static STATE: RefCell<Content> = RefCell::new(Content::default());
+}
+
+fn with<R>(f: impl FnOnce(&mut Content) -> R) -> R {
+    STATE.with(|state| f(&mut state.borrow_mut()))
+}
+
+/// Shows an observation in the page as `<output id="r-KEY">VALUE</output>`.
+fn report(key: &str, value: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let id = format!("r-{key}");
+    let element = document.get_element_by_id(&id).or_else(|| {
+        let element = document.create_element("output").ok()?;
+        element.set_id(&id);
+        document.body()?.append_child(&element).ok()?;
+        Some(element)
+    });
+    if let Some(element) = element {
+        element.set_text_content(Some(value));
+    }
+}
+
+pub fn start() {
+    let port = match runtime::connect(&ConnectInfo::named("port-from-cs")) {
+        Ok(port) => port,
+        Err(err) => return report("connect", &format!("err:{}", err.kind())),
+    };
+    let _ = port.post(&object(&[("greeting", "hello from content script".into())]));
+    let on_message = port.on_message(|message| {
+        if let Some(greeting) = string(&message, "greeting") {
+            log(&format!(
+                "In content script, received message from background script: {greeting}"
+            ));
+            let key = if greeting == "they clicked the button!" {
+                "broadcast"
+            } else {
+                "cs_greeting_reply"
+            };
+            report(key, &greeting);
+        } else if let (Some(key), Some(value)) =
+            (string(&message, "reply"), string(&message, "value"))
+        {
+            report(&key, &value);
+        }
+    });
+    let on_connect = runtime::on_connect(from_background);
+    with(|cs| {
+        cs.guards.extend(on_message.ok());
+        cs.on_connect = on_connect.ok();
+        cs.port = Some(port);
+    });
+    listen_for_clicks();
+    report("ready", "yes");
+}
+
+fn main_port() -> Option<Port> {
+    with(|cs| cs.port.clone())
+}
+
+/// The MDN click handler, plus the test commands (`<button data-cmd=…>`).
+fn listen_for_clicks() {
+    let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    else {
+        return;
+    };
+    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+        let Some(port) = main_port() else { return };
+        let _ = port.post(&object(&[("greeting", "they clicked the page!".into())]));
+        let cmd = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.get_attribute("data-cmd"));
+        if let Some(cmd) = cmd {
+            run(&cmd, &port);
+        }
+    });
+    if body
+        .add_event_listener_with_callback("click", closure.as_ref().unchecked_ref())
+        .is_ok()
+    {
+        with(|cs| cs.on_click = Some(closure));
+    }
+}
+
+fn run(cmd: &str, port: &Port) {
+    match cmd {
+        "post-after-disconnect" => {
+            let result = runtime::connect(&ConnectInfo::named("ephemeral")).and_then(|p| {
+                p.disconnect()?;
+                p.post(&object(&[("greeting", "too late".into())]))
+            });
+            report("post_after_own_disconnect_content", &outcome(&result));
+        }
+        "unserializable" => unserializable(port),
+        "remote-disconnect" => remote_disconnect(),
+        "local-disconnect" => local_disconnect(),
+        // Everything else is the background's to answer.
+        other => {
+            if let Err(err) = port.post(&object(&[("cmd", other.into())])) {
+                report("command", &format!("err:{}", err.kind()));
+            }
+        }
+    }
+}
+
+/// Values Chromium and Firefox disagree on must fail the same way in both.
+fn unserializable(port: &Port) {
+    let function = Closure::<dyn Fn()>::new(|| {});
+    let nested_function = object(&[("f", function.as_ref().clone())]);
+    report(
+        "post_nested_function",
+        &outcome(&port.post(&nested_function)),
+    );
+    report(
+        "post_bigint",
+        &outcome(&port.post(&object(&[("b", js_sys::BigInt::from(1u32).into())]))),
+    );
+    let cyclic = object(&[]);
+    let _ = js_sys::Reflect::set(&cyclic, &"self".into(), &cyclic);
+    report("post_cyclic", &outcome(&port.post(&cyclic)));
+    // The port still works after the rejections.
+    report(
+        "post_after_rejections",
+        &outcome(&port.post(&object(&[("greeting", "still here".into())]))),
+    );
+}
+
+/// The background disconnects "disconnect-me" at once: our on_disconnect must fire exactly once.
+fn remote_disconnect() {
+    let port = match runtime::connect(&ConnectInfo::named("disconnect-me")) {
+        Ok(port) => port,
+        Err(err) => return report("remote_disconnect_content", &format!("err:{}", err.kind())),
+    };
+    let fired = Rc::new(Cell::new(0));
+    let last = Rc::new(RefCell::new(String::new()));
+    let (count, why) = (fired.clone(), last.clone());
+    let guard = port.on_disconnect(move |reason_| {
+        count.set(count.get() + 1);
+        *why.borrow_mut() = reason(&reason_);
+    });
+    with(|cs| cs.disconnect_guards.push(guard));
+    wasm_bindgen_futures::spawn_local(async move {
+        sleep(1000).await;
+        report(
+            "remote_disconnect_content",
+            &format!("{} x{}", last.borrow(), fired.get()),
+        );
+        let result = port.post(&object(&[("greeting", "anyone?".into())]));
+        report("post_after_remote_disconnect", &outcome(&result));
+    });
+}
+
+/// We disconnect "watch-me" once the background watches it; the background counts its on_disconnect.
+fn local_disconnect() {
+    let port = match runtime::connect(&ConnectInfo::named("watch-me")) {
+        Ok(port) => port,
+        Err(err) => {
+            return report(
+                "remote_disconnect_background",
+                &format!("err:{}", err.kind()),
+            )
+        }
+    };
+    let closing = port.clone();
+    let guard = port.on_message(move |_watching| {
+        let _ = closing.disconnect();
+        wasm_bindgen_futures::spawn_local(async {
+            sleep(1000).await;
+            if let Some(main) = main_port() {
+                let _ = main.post(&object(&[("cmd", "watch-report".into())]));
+            }
+        });
+    });
+    with(|cs| cs.guards.extend(guard.ok()));
+}
+
+/// `runtime.onConnect` in the content script: ports the background opened with `tabs.connect`.
+fn from_background(port: Port) {
+    let name = if port.name().is_empty() {
+        "\"\"".to_owned()
+    } else {
+        port.name().to_owned()
+    };
+    if port.name() != "port-from-bg" {
+        report("tabs_connect_default_name", &name);
+        let _ = port.disconnect();
+        return;
+    }
+    let _ = port.post(&object(&[(
+        "greeting",
+        "hi background, from content".into(),
+    )]));
+    let guard = port.on_message(|message| {
+        if let Some(greeting) = string(&message, "greeting") {
+            report("content_received_from_background", &greeting);
+        }
+    });
+    with(|cs| cs.guards.extend(guard.ok()));
+}

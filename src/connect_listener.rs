@@ -1,0 +1,130 @@
+//! [`ConnectListener`]: an `onConnect`/`onConnectExternal` listener that hands out [`Port`]s.
+
+use crate::error::PortError;
+use crate::listener::EventListener;
+use crate::namespace::{error_from_js, get, runtime_event};
+use crate::port::{Disconnect, Port};
+use crate::sys::{RawEvent, RawPort};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Calls the user's closure with each new port, one at a time, in arrival order, even if a port
+/// arrives while the closure is still running (re-entrancy queues instead of panicking).
+struct Dispatch<F> {
+    handler: RefCell<F>,
+    queue: RefCell<VecDeque<Port>>,
+}
+
+impl<F: FnMut(Port)> Dispatch<F> {
+    fn deliver(&self, port: Port) {
+        self.queue.borrow_mut().push_back(port);
+        let Ok(mut handler) = self.handler.try_borrow_mut() else {
+            return; // the running call drains the queue
+        };
+        loop {
+            let next = self.queue.borrow_mut().pop_front();
+            match next {
+                Some(port) => handler(port),
+                None => break,
+            }
+        }
+    }
+}
+
+/// Keeps an `onConnect`/`onConnectExternal` listener registered; dropping it removes the listener
+/// and frees the closure. Ports already handed out stay open.
+///
+/// ```no_run
+/// let guard = webext_port::runtime::on_connect(|port| {
+///     let _ = port.post(&"welcome".into());
+/// })?;
+/// // Keep `guard` for as long as the listener should run (e.g. in a `thread_local!`).
+/// # Ok::<(), webext_port::PortError>(())
+/// ```
+#[must_use = "dropping the guard removes the listener at once"]
+pub struct ConnectListener {
+    _listener: EventListener<dyn FnMut(JsValue)>,
+}
+
+impl fmt::Debug for ConnectListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectListener").finish_non_exhaustive()
+    }
+}
+
+impl ConnectListener {
+    /// Registers `handler` on `runtime.<event_name>`, then hands it the ports `held` kept (if any).
+    pub(crate) fn register(
+        event_name: &str,
+        held: Option<&JsValue>,
+        handler: impl FnMut(Port) + 'static,
+    ) -> Result<ConnectListener, PortError> {
+        let event = runtime_event(event_name)?;
+        let dispatch = Rc::new(Dispatch {
+            handler: RefCell::new(handler),
+            queue: RefCell::new(VecDeque::new()),
+        });
+        let on_connect = dispatch.clone();
+        let closure = Closure::<dyn FnMut(JsValue)>::new(move |raw: JsValue| {
+            on_connect.deliver(Port::wrap(raw.unchecked_into(), None));
+        });
+        // Ours first, then release the holder: no port can fall between the two.
+        let listener = EventListener::add(event, closure)?;
+        if let Some(held) = held {
+            for port in take_held(held)? {
+                dispatch.deliver(port);
+            }
+        }
+        Ok(ConnectListener {
+            _listener: listener,
+        })
+    }
+}
+
+/// Releases a holder made by `www/hold.js` and turns what it held into ports.
+fn take_held(held: &JsValue) -> Result<Vec<Port>, PortError> {
+    let release = get(held, "release");
+    let entries = get(held, "ports");
+    let release: &js_sys::Function = release
+        .dyn_ref()
+        .filter(|_| js_sys::Array::is_array(&entries))
+        .ok_or_else(|| {
+            PortError::new(
+                crate::ErrorKind::InvalidArgument,
+                "not a holder from www/hold.js (expected { ports: [], release() })",
+            )
+        })?;
+    release.call0(held).map_err(|e| error_from_js(&e))?;
+    let entries: js_sys::Array = entries.unchecked_into();
+    Ok(entries.iter().map(|entry| adopt(&entry)).collect())
+}
+
+/// One held entry: `{ port, messages, disconnected, error, onMessage, onDisconnect }`.
+fn adopt(entry: &JsValue) -> Port {
+    let raw: RawPort = get(entry, "port").unchecked_into();
+    for (event, key) in [
+        (raw.on_message(), "onMessage"),
+        (raw.on_disconnect(), "onDisconnect"),
+    ] {
+        if let Some(listener) = get(entry, key).dyn_ref::<js_sys::Function>() {
+            let _ = RawEvent::remove_listener(&event, listener);
+        }
+    }
+    let messages = get(entry, "messages")
+        .dyn_into::<js_sys::Array>()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let closed = get(entry, "disconnected").is_truthy().then(|| {
+        let error = get(entry, "error");
+        if error.is_null() || error.is_undefined() {
+            Disconnect::Clean
+        } else {
+            Disconnect::Error(error_from_js(&error))
+        }
+    });
+    Port::adopt(raw, messages, closed)
+}

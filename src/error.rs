@@ -1,0 +1,333 @@
+//! [`PortError`], its [`ErrorKind`], and the one table that turns browser wordings into kinds.
+//!
+//! Everything in this module is plain Rust so the wording table is tested on the host.
+
+use std::fmt;
+
+/// What went wrong, independent of which browser said it.
+///
+/// ```
+/// use webext_port::ErrorKind;
+/// assert_eq!(ErrorKind::NoReceiver.as_str(), "no_receiver");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// Nobody listened: no such tab, no `onConnect` listener, unknown or malformed extension id.
+    NoReceiver,
+    /// The port is already disconnected (by either side).
+    Disconnected,
+    /// The message cannot cross a port in every browser (function, symbol, BigInt, cycle, DOM node).
+    NotSerializable,
+    /// A received message did not decode into the expected Rust type.
+    DecodeFailed,
+    /// `connectNative`: no native messaging host with that name is installed for this extension.
+    NativeHostNotFound,
+    /// `connectNative`: the host process exited.
+    NativeHostExited,
+    /// `connectNative`: the host exists but this extension may not use it.
+    NativeHostForbidden,
+    /// `connectNative`: the host broke the wire protocol (bad JSON, oversized message, …).
+    NativeProtocolError,
+    /// The message is larger than the browser accepts.
+    MessageTooLarge,
+    /// An argument was rejected before anything was sent (bad tab id, bad host name, …).
+    InvalidArgument,
+    /// The extension was reloaded or removed under this (content) script.
+    ContextInvalidated,
+    /// The page holding the other end went into the back/forward cache.
+    BackForwardCache,
+    /// No `chrome.runtime`/`browser.runtime`: the code is not running in an extension.
+    NotInExtension,
+    /// The API exists in the browser but not in this context (e.g. `onConnectExternal` in a content script).
+    Unsupported,
+    /// Anything the table does not know yet; [`PortError::message`] keeps the browser's words.
+    Other,
+}
+
+impl ErrorKind {
+    /// The kind in `snake_case`, as used in logs and in `conformance.json`.
+    ///
+    /// ```
+    /// assert_eq!(webext_port::ErrorKind::Disconnected.as_str(), "disconnected");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NoReceiver => "no_receiver",
+            ErrorKind::Disconnected => "disconnected",
+            ErrorKind::NotSerializable => "not_serializable",
+            ErrorKind::DecodeFailed => "decode_failed",
+            ErrorKind::NativeHostNotFound => "native_host_not_found",
+            ErrorKind::NativeHostExited => "native_host_exited",
+            ErrorKind::NativeHostForbidden => "native_host_forbidden",
+            ErrorKind::NativeProtocolError => "native_protocol_error",
+            ErrorKind::MessageTooLarge => "message_too_large",
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::ContextInvalidated => "context_invalidated",
+            ErrorKind::BackForwardCache => "back_forward_cache",
+            ErrorKind::NotInExtension => "not_in_extension",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Every wording a browser is known to use, in the order they are tried (first match wins).
+///
+/// Sources: ../shared/PORT-BEHAVIOUR.md (Chromium 156 and Firefox 153 measured; Safari from source).
+/// A new browser wording is one new row here plus one row in the test below.
+const WORDINGS: &[(&str, ErrorKind)] = &[
+    // Connection could not be made.
+    ("Receiving end does not exist", ErrorKind::NoReceiver),
+    (
+        "No runtime.onConnect listeners found",
+        ErrorKind::NoReceiver,
+    ),
+    ("Tab not found", ErrorKind::NoReceiver),
+    ("Invalid extension id", ErrorKind::NoReceiver),
+    // Use after disconnect.
+    (
+        "Attempting to use a disconnected port object",
+        ErrorKind::Disconnected,
+    ),
+    (
+        "Attempt to postMessage on disconnected port",
+        ErrorKind::Disconnected,
+    ),
+    ("port is disconnected", ErrorKind::Disconnected),
+    // Serialization.
+    ("Could not serialize message", ErrorKind::NotSerializable),
+    ("could not be cloned", ErrorKind::NotSerializable),
+    // Size.
+    (
+        "Message length exceeded maximum allowed length",
+        ErrorKind::MessageTooLarge,
+    ),
+    ("Write too big", ErrorKind::MessageTooLarge),
+    // Native messaging. Oversized messages *from* the host are a protocol error in both browsers
+    // (Chromium only says "Error when communicating…"), so Firefox's wording maps there too.
+    (
+        "Specified native messaging host not found",
+        ErrorKind::NativeHostNotFound,
+    ),
+    ("No such native application", ErrorKind::NativeHostNotFound),
+    (
+        "Failed to start native messaging host",
+        ErrorKind::NativeHostNotFound,
+    ),
+    (
+        "Access to the specified native messaging host is forbidden",
+        ErrorKind::NativeHostForbidden,
+    ),
+    (
+        "Access to native messaging requires nativeMessaging permission",
+        ErrorKind::NativeHostForbidden,
+    ),
+    (
+        "Invalid native messaging host name specified",
+        ErrorKind::InvalidArgument,
+    ),
+    ("Native host has exited", ErrorKind::NativeHostExited),
+    (
+        "Error when communicating with the native messaging host",
+        ErrorKind::NativeProtocolError,
+    ),
+    (
+        "Native application tried to send a message of",
+        ErrorKind::NativeProtocolError,
+    ),
+    // Lifecycle.
+    (
+        "Extension context invalidated",
+        ErrorKind::ContextInvalidated,
+    ),
+    ("can't access dead object", ErrorKind::ContextInvalidated),
+    ("moved into back/forward cache", ErrorKind::BackForwardCache),
+    // Generic argument validation (Chromium's binding layer); after the specific rows above.
+    ("Error in invocation of", ErrorKind::InvalidArgument),
+];
+
+/// The kind a browser's error message stands for; [`ErrorKind::Other`] when unknown.
+///
+/// ```
+/// use webext_port::{classify, ErrorKind};
+/// assert_eq!(
+///     classify("Could not establish connection. Receiving end does not exist."),
+///     ErrorKind::NoReceiver
+/// );
+/// ```
+pub fn classify(message: &str) -> ErrorKind {
+    WORDINGS
+        .iter()
+        .find(|(needle, _)| message.contains(needle))
+        .map_or(ErrorKind::Other, |&(_, kind)| kind)
+}
+
+/// The one error type of this crate: a [`kind`](PortError::kind) to match on and the
+/// browser's own [`message`](PortError::message).
+///
+/// ```
+/// use webext_port::{ErrorKind, PortError};
+/// let err = PortError::from_browser_message("Attempting to use a disconnected port object");
+/// assert_eq!(err.kind(), ErrorKind::Disconnected);
+/// assert_eq!(err.message(), "Attempting to use a disconnected port object");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortError {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl PortError {
+    /// An error of a known kind with our own words.
+    ///
+    /// ```
+    /// use webext_port::{ErrorKind, PortError};
+    /// let err = PortError::new(ErrorKind::InvalidArgument, "tab id must not be negative");
+    /// assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    /// ```
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        PortError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Classifies a browser's error message (see [`classify`]) and keeps it.
+    ///
+    /// ```
+    /// use webext_port::{ErrorKind, PortError};
+    /// let err = PortError::from_browser_message("No such native application ping_pong");
+    /// assert_eq!(err.kind(), ErrorKind::NativeHostNotFound);
+    /// ```
+    pub fn from_browser_message(message: impl Into<String>) -> Self {
+        let message = message.into();
+        PortError {
+            kind: classify(&message),
+            message,
+        }
+    }
+
+    /// What went wrong.
+    ///
+    /// ```
+    /// # use webext_port::{ErrorKind, PortError};
+    /// assert_eq!(PortError::new(ErrorKind::Other, "x").kind(), ErrorKind::Other);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The browser's words (or ours, for errors this crate raises itself).
+    ///
+    /// ```
+    /// # use webext_port::{ErrorKind, PortError};
+    /// assert_eq!(PortError::new(ErrorKind::Other, "x").message(), "x");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for PortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for PortError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One row per known wording, with the browser that uses it.
+    const CASES: &[(&str, &str, ErrorKind)] = &[
+        ("chromium+firefox", "Could not establish connection. Receiving end does not exist.", ErrorKind::NoReceiver),
+        ("safari", "Invalid call to runtime.connect(). No runtime.onConnect listeners found.", ErrorKind::NoReceiver),
+        ("safari", "Invalid call to tabs.connect(). No runtime.onConnect listeners found.", ErrorKind::NoReceiver),
+        ("safari", "Invalid call to tabs.connect(). Tab not found.", ErrorKind::NoReceiver),
+        ("chromium", "Error in invocation of runtime.connect(optional string extensionId, optional object connectInfo): Invalid extension id: 'nonexistent@example.org'", ErrorKind::NoReceiver),
+        ("chromium", "Attempting to use a disconnected port object", ErrorKind::Disconnected),
+        ("firefox", "Attempt to postMessage on disconnected port", ErrorKind::Disconnected),
+        ("safari", "Cannot post a message because the port is disconnected.", ErrorKind::Disconnected),
+        ("chromium", "Could not serialize message.", ErrorKind::NotSerializable),
+        ("firefox", "Function object could not be cloned.", ErrorKind::NotSerializable),
+        ("firefox", "Symbol(\"x\") could not be cloned.", ErrorKind::NotSerializable),
+        ("chromium", "Message length exceeded maximum allowed length.", ErrorKind::MessageTooLarge),
+        ("firefox", "Write too big", ErrorKind::MessageTooLarge),
+        ("chromium", "Specified native messaging host not found.", ErrorKind::NativeHostNotFound),
+        ("firefox", "No such native application no_such_host", ErrorKind::NativeHostNotFound),
+        ("chromium", "Failed to start native messaging host.", ErrorKind::NativeHostNotFound),
+        ("chromium", "Access to the specified native messaging host is forbidden.", ErrorKind::NativeHostForbidden),
+        ("chromium", "Access to native messaging requires nativeMessaging permission.", ErrorKind::NativeHostForbidden),
+        ("chromium", "Invalid native messaging host name specified.", ErrorKind::InvalidArgument),
+        ("chromium", "Native host has exited.", ErrorKind::NativeHostExited),
+        ("chromium", "Error when communicating with the native messaging host.", ErrorKind::NativeProtocolError),
+        ("firefox", "Native application tried to send a message of 1048577 bytes, which exceeds the limit of 1048576 bytes.", ErrorKind::NativeProtocolError),
+        ("chromium", "Extension context invalidated.", ErrorKind::ContextInvalidated),
+        ("firefox", "can't access dead object", ErrorKind::ContextInvalidated),
+        ("chromium", "The page keeping the extension port is moved into back/forward cache, so the message channel is closed.", ErrorKind::BackForwardCache),
+        ("chromium", "Error in invocation of tabs.connect(integer tabId, optional object connectInfo): No matching signature.", ErrorKind::InvalidArgument),
+        ("any", "Something nobody has seen before", ErrorKind::Other),
+    ];
+
+    #[test]
+    fn every_known_wording_has_its_kind() {
+        for &(browser, message, kind) in CASES {
+            assert_eq!(classify(message), kind, "{browser}: {message:?}");
+        }
+    }
+
+    #[test]
+    fn every_table_row_is_exercised_by_a_case() {
+        for &(needle, kind) in WORDINGS {
+            assert!(
+                CASES
+                    .iter()
+                    .any(|&(_, m, k)| m.contains(needle) && k == kind),
+                "table row {needle:?} has no test case"
+            );
+        }
+    }
+
+    #[test]
+    fn message_is_kept_verbatim() {
+        let text = "Could not establish connection. Receiving end does not exist.";
+        let err = PortError::from_browser_message(text);
+        assert_eq!(err.message(), text);
+        assert_eq!(err.to_string(), format!("no_receiver: {text}"));
+    }
+
+    #[test]
+    fn kind_names_are_snake_case_and_distinct() {
+        let all = [
+            ErrorKind::NoReceiver,
+            ErrorKind::Disconnected,
+            ErrorKind::NotSerializable,
+            ErrorKind::DecodeFailed,
+            ErrorKind::NativeHostNotFound,
+            ErrorKind::NativeHostExited,
+            ErrorKind::NativeHostForbidden,
+            ErrorKind::NativeProtocolError,
+            ErrorKind::MessageTooLarge,
+            ErrorKind::InvalidArgument,
+            ErrorKind::ContextInvalidated,
+            ErrorKind::BackForwardCache,
+            ErrorKind::NotInExtension,
+            ErrorKind::Unsupported,
+            ErrorKind::Other,
+        ];
+        let names: std::collections::HashSet<_> = all.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), all.len());
+        assert!(names
+            .iter()
+            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+}

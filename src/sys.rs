@@ -1,0 +1,72 @@
+//! Raw `#[wasm_bindgen]` declarations of the WebExtension objects this crate touches. No logic.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A `runtime.Port` as the browser hands it out.
+    #[derive(Debug, Clone)]
+    pub type RawPort;
+
+    #[wasm_bindgen(method, getter, structural)]
+    pub fn name(this: &RawPort) -> JsValue;
+
+    #[wasm_bindgen(method, getter, structural)]
+    pub fn sender(this: &RawPort) -> JsValue;
+
+    #[wasm_bindgen(method, getter, structural)]
+    pub fn error(this: &RawPort) -> JsValue;
+
+    #[wasm_bindgen(method, getter, structural, js_name = onMessage)]
+    pub fn on_message(this: &RawPort) -> RawEvent;
+
+    #[wasm_bindgen(method, getter, structural, js_name = onDisconnect)]
+    pub fn on_disconnect(this: &RawPort) -> RawEvent;
+
+    #[wasm_bindgen(method, structural, catch, js_name = postMessage)]
+    pub fn post_message(this: &RawPort, message: &JsValue) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn disconnect(this: &RawPort) -> Result<(), JsValue>;
+
+    /// An extension event object (`addListener`/`removeListener`).
+    #[derive(Debug, Clone)]
+    pub type RawEvent;
+
+    #[wasm_bindgen(method, structural, catch, js_name = addListener)]
+    pub fn add_listener(this: &RawEvent, listener: &js_sys::Function) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, structural, catch, js_name = removeListener)]
+    pub fn remove_listener(this: &RawEvent, listener: &js_sys::Function) -> Result<(), JsValue>;
+
+    /// The `runtime` namespace.
+    #[derive(Debug, Clone)]
+    pub type RawRuntime;
+
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn connect(this: &RawRuntime, info: &JsValue) -> Result<RawPort, JsValue>;
+
+    #[wasm_bindgen(method, structural, catch, js_name = connect)]
+    pub fn connect_to(
+        this: &RawRuntime,
+        extension_id: &str,
+        info: &JsValue,
+    ) -> Result<RawPort, JsValue>;
+
+    #[wasm_bindgen(method, structural, catch, js_name = connectNative)]
+    pub fn connect_native(this: &RawRuntime, application: &str) -> Result<RawPort, JsValue>;
+
+    /// The `tabs` namespace.
+    #[derive(Debug, Clone)]
+    pub type RawTabs;
+
+    #[wasm_bindgen(method, structural, catch, js_name = connect)]
+    pub fn connect(this: &RawTabs, tab_id: i32, info: &JsValue) -> Result<RawPort, JsValue>;
+}
+
+#[wasm_bindgen(module = "/src/js/serializable.js")]
+extern "C" {
+    /// `null` when `value` crosses a port the same way in every browser, else why it does not.
+    #[wasm_bindgen(js_name = whyNotSerializable)]
+    pub fn why_not_serializable(value: &JsValue) -> Option<String>;
+}

@@ -1,0 +1,479 @@
+// In-page fakes of the WebExtension port APIs, one per browser, for tests/web.rs.
+//
+// They reproduce what ../../../shared/PORT-BEHAVIOUR.md measured in Chromium 156 and Firefox 153:
+//
+//                      chromium                                   firefox
+//   namespaces         chrome and browser, two objects            browser === chrome
+//   port.error         absent ("error" in port === false)         null, then an Error set before onDisconnect
+//   error channel      runtime.lastError, only during dispatch    port.error (lastError never set)
+//   serialization      JSON (throws on top-level fn/symbol,       structuredClone (DataCloneError for
+//                      BigInt, cycles; drops nested fns)          functions/symbols; BigInt, cycles kept)
+//   bad extension id   connect throws a TypeError                 async "Receiving end does not exist."
+//   native port name   ""                                         the application name
+//
+// Everything that crosses a port is delivered asynchronously (setTimeout 0), in order.
+// `installFake(flavor)` returns a controller that plays the other end of every port.
+
+const NO_RECEIVER = "Could not establish connection. Receiving end does not exist.";
+const CHROMIUM_ID = "abcdefghijklmnopabcdefghijklmnop";
+const FIREFOX_ID = "fake@webext-port.test";
+
+const TEXT = {
+  chromium: {
+    disconnected: "Attempting to use a disconnected port object",
+    nativeNotFound: () => "Specified native messaging host not found.",
+  },
+  firefox: {
+    disconnected: "Attempt to postMessage on disconnected port",
+    nativeNotFound: (name) => `No such native application ${name}`,
+  },
+};
+
+let current = null;
+
+// ---------------------------------------------------------------------------------------------
+// Events: addListener / removeListener / hasListener, listeners called in order, a throw in one
+// does not stop the others (it is recorded in the controller's `listenerErrors`).
+
+const listenersOf = new WeakMap();
+
+class FakeEvent {
+  constructor(fake) {
+    listenersOf.set(this, { fake, list: [] });
+  }
+  addListener(listener) {
+    if (typeof listener !== "function") throw new TypeError("addListener: listener must be a function");
+    const { list } = listenersOf.get(this);
+    if (!list.includes(listener)) list.push(listener);
+  }
+  removeListener(listener) {
+    const { list } = listenersOf.get(this);
+    const at = list.indexOf(listener);
+    if (at >= 0) list.splice(at, 1);
+  }
+  hasListener(listener) {
+    return listenersOf.get(this).list.includes(listener);
+  }
+  hasListeners() {
+    return listenersOf.get(this).list.length > 0;
+  }
+}
+
+function listenerCount(event) {
+  return listenersOf.get(event).list.length;
+}
+
+function dispatch(event, ...args) {
+  const { fake, list } = listenersOf.get(event);
+  for (const listener of [...list]) {
+    if (!list.includes(listener)) continue; // removed by an earlier listener of this dispatch
+    try {
+      listener(...args);
+    } catch (error) {
+      fake.listenerErrors.push(error);
+      console.error("listener threw:", error);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ports. A channel has two ends; each end has the JS Port object its context sees.
+
+const endOf = new WeakMap();
+
+class FakePort {
+  postMessage(message) {
+    endOf.get(this).post(message);
+  }
+  disconnect() {
+    endOf.get(this).disconnect();
+  }
+}
+
+class End {
+  constructor(fake, { name, sender }) {
+    this.fake = fake;
+    this.peer = null;
+    this.closed = false; // this end called disconnect() or saw onDisconnect
+    this.received = [];
+    this.disconnectCount = 0; // onDisconnect dispatches on this end (at most one)
+    this.disconnectError = null; // the error text of that dispatch, if any
+    const port = new FakePort();
+    port.name = name;
+    if (sender !== undefined) port.sender = sender;
+    if (fake.flavor === "firefox") port.error = null;
+    port.onMessage = new FakeEvent(fake);
+    port.onDisconnect = new FakeEvent(fake);
+    endOf.set(port, this);
+    this.port = port;
+  }
+
+  post(message) {
+    if (this.closed) throw new Error(TEXT[this.fake.flavor].disconnected);
+    const copy = this.fake.serialize(message);
+    this.fake.later(() => {
+      if (!this.peer.closed) this.peer.receive(copy);
+    });
+  }
+
+  receive(message) {
+    this.received.push(message);
+    dispatch(this.port.onMessage, message, this.port);
+  }
+
+  disconnect() {
+    if (this.closed) return;
+    this.closed = true;
+    this.fake.later(() => this.peer.disconnected(null));
+  }
+
+  /** The other end went away (`error` = browser text, or null for a clean disconnect). */
+  disconnected(error) {
+    if (this.closed) return;
+    this.closed = true;
+    this.disconnectCount += 1;
+    this.disconnectError = error;
+    if (error !== null && this.fake.flavor === "firefox") {
+      this.port.error = new Error(error);
+      dispatch(this.port.onDisconnect, this.port);
+    } else if (error !== null) {
+      this.fake.withLastError(error, () => dispatch(this.port.onDisconnect, this.port));
+    } else {
+      dispatch(this.port.onDisconnect, this.port);
+    }
+  }
+}
+
+/** Two connected ends; `open` false makes the second end a void that reports "no receiver". */
+function channel(fake, here, there, open) {
+  const a = new End(fake, here);
+  const b = new End(fake, there);
+  a.peer = b;
+  b.peer = a;
+  if (!open) {
+    b.closed = true;
+    fake.later(() => a.disconnected(NO_RECEIVER));
+  }
+  return [a, b];
+}
+
+/** What the test sees of the far end of a port the library holds. */
+class Remote {
+  constructor(end, library) {
+    this.end = end; // the far end
+    this.library = library; // the end the library holds
+  }
+  /** The JS Port object the library holds. */
+  get libraryPort() {
+    return this.library.port;
+  }
+  /** The JS Port object of the far end. */
+  get port() {
+    return this.end.port;
+  }
+  /** Every message the library posted that reached this end, as received (copies). */
+  get received() {
+    return this.end.received;
+  }
+  /** How many times onDisconnect fired on this end (0 or 1). */
+  get disconnectCount() {
+    return this.end.disconnectCount;
+  }
+  /** The error text this end was disconnected with, or null. */
+  get disconnectError() {
+    return this.end.disconnectError;
+  }
+  /** Whether the library's end is still open as far as the browser knows. */
+  get libraryOpen() {
+    return !this.library.closed;
+  }
+  /** Sends `message` to the library's port. */
+  post(message) {
+    this.end.post(message);
+  }
+  /** A clean disconnect from this side. */
+  disconnect() {
+    this.end.disconnect();
+  }
+  /** An error disconnect: the library's port sees `message` (lastError / port.error). */
+  fail(message) {
+    if (this.end.closed) return;
+    this.end.closed = true;
+    this.end.fake.later(() => this.library.disconnected(message));
+  }
+  /** Number of listeners on the library's port `onMessage` or `onDisconnect`. */
+  listenerCount(eventName) {
+    return listenerCount(this.library.port[eventName]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fake browser.
+
+class Fake {
+  constructor(flavor) {
+    if (flavor !== "chromium" && flavor !== "firefox") throw new Error(`unknown flavor ${flavor}`);
+    this.flavor = flavor;
+    this.dead = false;
+    this.pending = 0;
+    this.receiver = true; // false: every connect reports "no receiver"
+    this.knownTabs = [1, 2];
+    this.nativeHosts = ["ping_pong"];
+    this.externalIds = []; // other extensions that listen to onConnectExternal
+    this.extensionId = flavor === "chromium" ? CHROMIUM_ID : FIREFOX_ID;
+    this.remotes = [];
+    this.opened = 0; // ports returned by connect/tabs.connect/connectNative
+    this.listenerErrors = [];
+    this.lastErrorReads = 0;
+    this.lastErrorDispatches = 0;
+    this.uncheckedLastErrors = 0;
+    this.currentLastError = undefined;
+    this.onConnect = new FakeEvent(this);
+    this.onConnectExternal = new FakeEvent(this);
+    this.chrome = this.namespace();
+    this.browser = flavor === "chromium" ? this.namespace() : this.chrome;
+  }
+
+  /** One `chrome`/`browser` object. Chromium's two are distinct objects over the same events. */
+  namespace() {
+    const fake = this;
+    const runtime = {
+      id: fake.extensionId,
+      get lastError() {
+        if (fake.currentLastError !== undefined) fake.lastErrorReads += 1;
+        return fake.currentLastError;
+      },
+      connect: (...args) => fake.runtimeConnect(args),
+      connectNative: (application) => fake.connectNative(application),
+      onConnect: fake.onConnect,
+      onConnectExternal: fake.onConnectExternal,
+    };
+    const tabs = { connect: (tabId, info) => fake.tabsConnect(tabId, info) };
+    return { runtime, tabs };
+  }
+
+  later(task) {
+    this.pending += 1;
+    setTimeout(() => {
+      this.pending -= 1;
+      if (!this.dead) task();
+    }, 0);
+  }
+
+  serialize(message) {
+    if (this.flavor === "firefox") return structuredClone(message);
+    if (message === undefined) return null;
+    let json;
+    try {
+      json = JSON.stringify(message);
+    } catch {
+      throw new Error("Could not serialize message.");
+    }
+    if (json === undefined) throw new Error("Could not serialize message.");
+    return JSON.parse(json);
+  }
+
+  /** Chromium: `runtime.lastError` is `{message}` only while `run` dispatches onDisconnect. */
+  withLastError(message, run) {
+    const readsBefore = this.lastErrorReads;
+    this.currentLastError = { message };
+    try {
+      run();
+    } finally {
+      this.currentLastError = undefined;
+      this.lastErrorDispatches += 1;
+      if (this.lastErrorReads === readsBefore) {
+        this.uncheckedLastErrors += 1; // Chromium logs "Unchecked runtime.lastError: …"
+        console.warn(`Unchecked runtime.lastError: ${message}`);
+      }
+    }
+  }
+
+  /** A port the library opened; the remote end is kept for the test. */
+  open(name, reachable) {
+    const [library, far] = channel(this, { name }, { name }, reachable && this.receiver);
+    const remote = new Remote(far, library);
+    this.remotes.push(remote);
+    this.opened += 1;
+    return library.port;
+  }
+
+  runtimeConnect(args) {
+    let extensionId;
+    let info;
+    if (typeof args[0] === "string") [extensionId, info] = args;
+    else [info] = args;
+    if (
+      extensionId !== undefined &&
+      this.flavor === "chromium" &&
+      !/^[a-p]{32}$/.test(extensionId)
+    ) {
+      throw new TypeError(
+        "Error in invocation of runtime.connect(optional string extensionId, optional object connectInfo): " +
+          `Invalid extension id: '${extensionId}'`,
+      );
+    }
+    const reachable =
+      extensionId === undefined || extensionId === this.extensionId || this.externalIds.includes(extensionId);
+    return this.open(portName(info), reachable);
+  }
+
+  tabsConnect(tabId, info) {
+    if (!Number.isInteger(tabId)) {
+      throw new TypeError(
+        "Error in invocation of tabs.connect(integer tabId, optional object connectInfo): No matching signature.",
+      );
+    }
+    return this.open(portName(info), this.knownTabs.includes(tabId));
+  }
+
+  connectNative(application) {
+    if (typeof application !== "string") {
+      throw new TypeError(
+        "Error in invocation of runtime.connectNative(string application): No matching signature.",
+      );
+    }
+    const name = this.flavor === "chromium" ? "" : application;
+    if (this.nativeHosts.includes(application)) return this.open(name, true);
+    const [library, far] = channel(this, { name }, { name }, true);
+    far.closed = true;
+    this.later(() => library.disconnected(TEXT[this.flavor].nativeNotFound(application)));
+    this.remotes.push(new Remote(far, library));
+    this.opened += 1;
+    return library.port;
+  }
+
+  // ------------------------------------------------------------------------- controller API
+
+  /** The far end of the last port the library opened (or was handed by dispatchConnect). */
+  get lastRemote() {
+    return this.remotes[this.remotes.length - 1] ?? null;
+  }
+
+  /** The `sender` this browser would put on a content-script port, with `overrides` on top. */
+  defaultSender(overrides = {}) {
+    const url = "http://127.0.0.1:8000/page.html";
+    const tab = {
+      id: 1,
+      index: 0,
+      windowId: 1,
+      url,
+      title: "page",
+      active: true,
+      incognito: false,
+      status: "complete",
+    };
+    const base =
+      this.flavor === "chromium"
+        ? {
+            id: this.extensionId,
+            url,
+            origin: "http://127.0.0.1:8000",
+            frameId: 0,
+            documentId: "0F1E2D3C4B5A69788796A5B4C3D2E1F0",
+            documentLifecycle: "active",
+            tab,
+          }
+        : {
+            contextId: 8589934593,
+            id: this.extensionId,
+            envType: "content_child",
+            url,
+            tab,
+            frameId: 0,
+            documentId: "{6a1b2c3d-0000-4000-8000-000000000001}",
+            origin: "http://127.0.0.1:8000",
+          };
+    return { ...base, ...overrides };
+  }
+
+  /**
+   * Another context connects to us: fires `runtime.<eventName>` (synchronously) with a new port
+   * named `name` whose `sender` is `sender` (default: this browser's content-script sender).
+   * Returns the opener's end. Nobody listening → the opener gets "no receiver".
+   */
+  dispatchConnect(name = "", sender = undefined, eventName = "onConnect") {
+    const event = this[eventName];
+    const listening = listenerCount(event) > 0;
+    const [far, library] = channel(
+      this,
+      { name },
+      { name, sender: sender ?? this.defaultSender() },
+      true,
+    );
+    const remote = new Remote(far, library);
+    this.remotes.push(remote);
+    if (listening) {
+      dispatch(event, library.port);
+    } else {
+      library.closed = true;
+      this.later(() => far.disconnected(NO_RECEIVER));
+    }
+    return remote;
+  }
+
+  /** Listeners on `runtime.onConnect`. */
+  get onConnectListenerCount() {
+    return listenerCount(this.onConnect);
+  }
+
+  /** Listeners on `runtime.onConnectExternal`. */
+  get onConnectExternalListenerCount() {
+    return listenerCount(this.onConnectExternal);
+  }
+
+  /** Listeners on any fake event (a port's `onMessage`, …). */
+  listenerCount(event) {
+    return listenerCount(event);
+  }
+
+  /** `runtime.lastError` right now, without counting it as read. */
+  peekLastError() {
+    return this.currentLastError;
+  }
+
+  /** Resolves once every queued delivery has run, plus one more task for follow-up microtasks. */
+  settle() {
+    return new Promise((resolve) => {
+      const tick = () => (this.pending > 0 ? setTimeout(tick, 0) : setTimeout(resolve, 0));
+      setTimeout(tick, 0);
+    });
+  }
+}
+
+function portName(info) {
+  return info && typeof info.name === "string" ? info.name : "";
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Installs a fresh fake browser (`"chromium"` or `"firefox"`) and returns its controller. */
+export function installFake(flavor) {
+  uninstallFake();
+  const fake = new Fake(flavor);
+  current = fake;
+  for (const name of ["chrome", "browser"]) {
+    Object.defineProperty(globalThis, name, {
+      value: fake[name],
+      configurable: true,
+      writable: true,
+      enumerable: true,
+    });
+  }
+  return fake;
+}
+
+/** Removes `chrome` and `browser` from the global object; the old fake delivers nothing more. */
+export function uninstallFake() {
+  if (current) current.dead = true;
+  current = null;
+  for (const name of ["chrome", "browser"]) {
+    delete globalThis[name];
+    if (name in globalThis) globalThis[name] = undefined; // a non-configurable native one
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
