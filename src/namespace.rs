@@ -8,6 +8,11 @@ use crate::sys::{RawEvent, RawRuntime, RawTabs};
 use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 
+/// The scope's `globalThis` (see [`crate::sys::GLOBAL_THIS`] for why not `js_sys::global()`).
+fn global() -> JsValue {
+    crate::sys::GLOBAL_THIS.with(JsValue::clone)
+}
+
 const NAMESPACES: [&str; 2] = ["chrome", "browser"];
 
 /// `target[key]`, `undefined` when `target` is not an object or the getter throws.
@@ -21,7 +26,7 @@ fn is_object(value: &JsValue) -> bool {
 
 /// `<namespace>.runtime` of the first namespace that has one.
 fn runtime_object() -> Result<JsValue, PortError> {
-    let global = js_sys::global();
+    let global = global();
     NAMESPACES
         .iter()
         .map(|ns| get(&global, ns))
@@ -43,7 +48,7 @@ pub(crate) fn runtime() -> Result<RawRuntime, PortError> {
 
 /// The `tabs` namespace (background and extension pages only).
 pub(crate) fn tabs() -> Result<RawTabs, PortError> {
-    let global = js_sys::global();
+    let global = global();
     runtime_object()?;
     NAMESPACES
         .iter()
@@ -76,7 +81,7 @@ pub(crate) fn runtime_event(name: &str) -> Result<RawEvent, PortError> {
 /// `runtime.lastError` of every namespace, first one set. Reading it also marks it checked,
 /// which keeps Chromium from logging "Unchecked runtime.lastError".
 pub(crate) fn last_error() -> Option<JsValue> {
-    let global = js_sys::global();
+    let global = global();
     NAMESPACES
         .iter()
         .map(|ns| get(&global, ns))

@@ -55,10 +55,13 @@ enum State {
 
 type DisconnectCallback = Box<dyn FnOnce(Disconnect)>;
 
+/// A registered JS listener taking one value (a message, or the port on disconnect).
+type ValueListener = EventListener<dyn FnMut(JsValue)>;
+
 /// Messages that arrived before the first [`Port::on_message`] listener, so none is dropped.
 struct Backlog {
     messages: Rc<RefCell<Vec<JsValue>>>,
-    _listener: Option<EventListener<dyn FnMut(JsValue)>>,
+    _listener: Option<ValueListener>,
 }
 
 struct Inner {
@@ -68,7 +71,7 @@ struct Inner {
     disconnect_callbacks: RefCell<Vec<(u64, DisconnectCallback)>>,
     next_id: Cell<u64>,
     backlog: RefCell<Option<Backlog>>,
-    watcher: RefCell<Option<EventListener<dyn FnMut(JsValue)>>>,
+    watcher: RefCell<Option<ValueListener>>,
 }
 
 /// One end of a connection: `runtime.Port`, the same in every browser.
@@ -476,7 +479,7 @@ impl Port {
 /// Keeps a [`Port::on_message`] listener registered; dropping it removes the listener.
 #[must_use = "dropping the guard removes the listener at once"]
 pub struct MessageListener {
-    _listener: EventListener<dyn FnMut(JsValue)>,
+    _listener: ValueListener,
     alive: Rc<Cell<bool>>,
     _port: Port,
 }

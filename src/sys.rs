@@ -64,6 +64,14 @@ extern "C" {
     pub fn connect(this: &RawTabs, tab_id: i32, info: &JsValue) -> Result<RawPort, JsValue>;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis` itself. Not `js_sys::global()`: that prefers `self`/`window`, which in a Firefox
+    /// content script is the page's window, where `browser` and `chrome` do not exist.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    pub static GLOBAL_THIS: JsValue;
+}
+
 #[wasm_bindgen(module = "/src/js/serializable.js")]
 extern "C" {
     /// `null` when `value` crosses a port the same way in every browser, else why it does not.

@@ -204,7 +204,7 @@ fn command(cmd: &str, tab_id: i32, requester: &Port) {
             let result = tabs::connect(-1, &tabs::ConnectInfo::new()).map(|_| ());
             reply(requester, "tabs_connect_negative_tab", outcome(&result));
         }
-        "post-after-disconnect" => {
+        "bg-post-after-disconnect" => {
             let result =
                 tabs::connect(tab_id, &tabs::ConnectInfo::named("bg-ephemeral")).and_then(|port| {
                     port.disconnect()?;

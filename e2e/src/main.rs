@@ -1,1 +1,148 @@
-fn main() {}
+//! End-to-end layer: loads `dist/` into real headless Chromium and Firefox, runs every scenario,
+//! checks each observed value, checks that both browsers agree, and writes `conformance.json`.
+//!
+//! `cargo run -p webext-port-e2e -- --dist DIR --out FILE`
+
+mod browsers;
+mod process;
+mod scenarios;
+mod server;
+mod webdriver;
+
+use browsers::{launch, Kind};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+struct Args {
+    dist: PathBuf,
+    out: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut dist = None;
+    let mut out = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--dist" => dist = args.next().map(PathBuf::from),
+            "--out" => out = args.next().map(PathBuf::from),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(Args {
+        dist: dist.ok_or("--dist DIR is required")?,
+        out: out.ok_or("--out FILE is required")?,
+    })
+}
+
+/// Runs every scenario in one browser; a browser that cannot start fails every scenario.
+fn observe(
+    kind: Kind,
+    args: &Args,
+    origin: &str,
+    logs: &std::path::Path,
+) -> HashMap<String, String> {
+    eprintln!("--- {}: launching", kind.name());
+    match launch(kind, &args.dist, logs) {
+        Ok(browser) => scenarios::run(&browser.session, origin)
+            .into_iter()
+            .collect(),
+        Err(e) => {
+            eprintln!("{}: {e}", kind.name());
+            HashMap::from([("launch".to_owned(), format!("error: {e}"))])
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("e2e: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.dist.join("manifest.json").is_file() {
+        eprintln!(
+            "e2e: {} has no manifest.json: run ./build.sh first",
+            args.dist.display()
+        );
+        return ExitCode::from(2);
+    }
+    let logs = args
+        .out
+        .parent()
+        .map(|p| p.join("test-logs"))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let _ = std::fs::create_dir_all(&logs);
+    let server = match server::Server::start() {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("e2e: cannot start the page server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let origin = server.origin();
+    let chromium = observe(Kind::Chromium, &args, &origin, &logs);
+    let firefox = observe(Kind::Firefox, &args, &origin, &logs);
+    drop(server);
+
+    let mut rows = Vec::new();
+    let mut passed: HashMap<&str, (u32, u32)> = HashMap::new();
+    let missing = |seen: &HashMap<String, String>, scenario: &str| {
+        seen.get(scenario).cloned().unwrap_or_else(|| {
+            seen.get("launch")
+                .cloned()
+                .unwrap_or_else(|| "not run".to_owned())
+        })
+    };
+    for (scenario, want) in scenarios::expected(&origin) {
+        let got_chromium = missing(&chromium, scenario);
+        let got_firefox = missing(&firefox, scenario);
+        for (browser, got) in [("chromium", &got_chromium), ("firefox", &got_firefox)] {
+            let entry = passed.entry(browser).or_default();
+            if *got == want {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+                println!("FAIL {browser} {scenario}: expected {want:?}, observed {got:?}");
+            }
+        }
+        let agreement = passed.entry("agreement").or_default();
+        if got_chromium == got_firefox {
+            agreement.0 += 1;
+        } else {
+            agreement.1 += 1;
+            println!("DISAGREE {scenario}: chromium {got_chromium:?} vs firefox {got_firefox:?}");
+        }
+        println!("{scenario:45} chromium={got_chromium:?} firefox={got_firefox:?}");
+        // The origin varies per run; keep the file stable.
+        let stable = |v: &str| v.replace(&origin, "{origin}");
+        rows.push(json!({
+            "scenario": scenario,
+            "chromium": stable(&got_chromium),
+            "firefox": stable(&got_firefox),
+        }));
+    }
+    let written = serde_json::to_string_pretty(&rows)
+        .map_err(|e| e.to_string())
+        .and_then(|text| std::fs::write(&args.out, text + "\n").map_err(|e| e.to_string()));
+    if let Err(e) = written {
+        eprintln!("e2e: cannot write {}: {e}", args.out.display());
+        return ExitCode::FAILURE;
+    }
+    println!("wrote {} ({} scenarios)", args.out.display(), rows.len());
+    let mut failed = 0;
+    for browser in ["chromium", "firefox", "agreement"] {
+        let (p, f) = passed.get(browser).copied().unwrap_or_default();
+        failed += f;
+        println!("e2e {browser}: {p} passed; {f} failed");
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -98,6 +98,7 @@ class End {
     this.received = [];
     this.disconnectCount = 0; // onDisconnect dispatches on this end (at most one)
     this.disconnectError = null; // the error text of that dispatch, if any
+    this.isLibrary = false; // the end the library under test holds (for uncheckedLastErrors)
     const port = new FakePort();
     port.name = name;
     if (sender !== undefined) port.sender = sender;
@@ -137,7 +138,7 @@ class End {
       this.port.error = new Error(error);
       dispatch(this.port.onDisconnect, this.port);
     } else if (error !== null) {
-      this.fake.withLastError(error, () => dispatch(this.port.onDisconnect, this.port));
+      this.fake.withLastError(error, this.isLibrary, () => dispatch(this.port.onDisconnect, this.port));
     } else {
       dispatch(this.port.onDisconnect, this.port);
     }
@@ -162,6 +163,7 @@ class Remote {
   constructor(end, library) {
     this.end = end; // the far end
     this.library = library; // the end the library holds
+    library.isLibrary = true;
   }
   /** The JS Port object the library holds. */
   get libraryPort() {
@@ -273,8 +275,11 @@ class Fake {
     return JSON.parse(json);
   }
 
-  /** Chromium: `runtime.lastError` is `{message}` only while `run` dispatches onDisconnect. */
-  withLastError(message, run) {
+  /**
+   * Chromium: `runtime.lastError` is `{message}` only while `run` dispatches onDisconnect.
+   * A dispatch on the library's end that nobody read it in counts in `uncheckedLastErrors`.
+   */
+  withLastError(message, isLibrary, run) {
     const readsBefore = this.lastErrorReads;
     this.currentLastError = { message };
     try {
@@ -282,7 +287,7 @@ class Fake {
     } finally {
       this.currentLastError = undefined;
       this.lastErrorDispatches += 1;
-      if (this.lastErrorReads === readsBefore) {
+      if (this.lastErrorReads === readsBefore && isLibrary) {
         this.uncheckedLastErrors += 1; // Chromium logs "Unchecked runtime.lastError: …"
         console.warn(`Unchecked runtime.lastError: ${message}`);
       }
@@ -412,6 +417,13 @@ class Fake {
     return remote;
   }
 
+  /** Another extension connects to us: `dispatchConnect` on `runtime.onConnectExternal`. */
+  dispatchConnectExternal(name = "", sender = undefined) {
+    const id = this.flavor === "chromium" ? "ponmlkjihgfedcbaponmlkjihgfedcba" : "other@webext-port.test";
+    const external = { id, url: "https://example.org/", origin: "https://example.org" };
+    return this.dispatchConnect(name, sender ?? external, "onConnectExternal");
+  }
+
   /** Listeners on `runtime.onConnect`. */
   get onConnectListenerCount() {
     return listenerCount(this.onConnect);
@@ -471,9 +483,4 @@ export function uninstallFake() {
     delete globalThis[name];
     if (name in globalThis) globalThis[name] = undefined; // a non-configurable native one
   }
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

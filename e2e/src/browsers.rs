@@ -1,0 +1,126 @@
+//! Launching headless Chromium (ChromeDriver, `--load-extension`) and Firefox (geckodriver,
+//! temporary add-on) with fresh profiles and the demo extension loaded.
+
+use crate::process::{free_port, Driver};
+use crate::webdriver::{wait_ready, Result, Session};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Chromium,
+    Firefox,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Chromium => "chromium",
+            Kind::Firefox => "firefox",
+        }
+    }
+}
+
+/// A browser with the extension loaded. Dropping it ends the session, then kills the driver and
+/// every browser process below it, and deletes the profile.
+pub struct Browser {
+    pub session: Session,
+    driver: Driver,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.session.delete();
+        eprintln!(
+            "stopping driver pid {} and its browser processes",
+            self.driver.pid()
+        );
+    }
+}
+
+fn which(candidates: &[&str]) -> Result<String> {
+    candidates
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|dir| dir.join(name))
+                    .find(|path| path.is_file())
+            })
+        })
+        .map(|p| p.display().to_string())
+        .ok_or_else(|| format!("none of {candidates:?} is installed: this layer cannot run"))
+}
+
+fn fresh_profile(kind: Kind) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "webext-port-e2e-{}-{}",
+        kind.name(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("cannot create profile {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+pub fn launch(kind: Kind, extension: &Path, logs: &Path) -> Result<Browser> {
+    let extension = extension.display().to_string();
+    let profile = fresh_profile(kind)?;
+    let port = free_port().map_err(|e| e.to_string())?;
+    let log = logs.join(format!("{}-driver.log", kind.name()));
+    let (program, args, capabilities) = match kind {
+        Kind::Chromium => {
+            let binary = which(&["chromium", "chromium-browser", "google-chrome"])?;
+            let args = vec![
+                format!("--port={port}"),
+                "--allowed-ips=127.0.0.1".to_owned(),
+            ];
+            let caps = json!({
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": binary,
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--disable-dev-shm-usage", "--disable-quic",
+                        "--disable-features=DisableLoadExtensionCommandLineSwitch",
+                        format!("--user-data-dir={}", profile.display()),
+                        format!("--load-extension={extension}"),
+                        format!("--disable-extensions-except={extension}"),
+                    ]
+                }
+            });
+            (which(&["chromedriver"])?, args, caps)
+        }
+        Kind::Firefox => {
+            let binary = which(&["firefox-esr", "firefox"])?;
+            let args = vec![
+                "--host".to_owned(),
+                "127.0.0.1".to_owned(),
+                "--port".to_owned(),
+                port.to_string(),
+            ];
+            let caps = json!({
+                "browserName": "firefox",
+                "moz:firefoxOptions": {
+                    "binary": binary,
+                    "args": ["-headless", "-profile", profile.display().to_string()],
+                    "prefs": { "datareporting.policy.dataSubmissionEnabled": false }
+                }
+            });
+            (which(&["geckodriver"])?, args, caps)
+        }
+    };
+    let driver = Driver::spawn(&program, &args, port, profile, &log)
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    let base = format!("http://127.0.0.1:{}", driver.port);
+    wait_ready(&base, Duration::from_secs(30))?;
+    let session = Session::new(&base, capabilities)?;
+    let browser = Browser { session, driver };
+    if kind == Kind::Firefox {
+        browser.session.install_firefox_addon(&extension)?;
+    }
+    Ok(browser)
+}

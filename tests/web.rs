@@ -1,0 +1,968 @@
+//! Layer 2: the library against in-page fakes of Chromium's and Firefox's port APIs.
+//!
+//! Every behaviour runs twice, as `<behaviour>::chromium` and `<behaviour>::firefox`, each with a
+//! freshly installed fake (`tests/fakes/extension_fakes.js`) that reproduces what
+//! `PORT-BEHAVIOUR.md` measured in that browser. The fake plays the other end of every port.
+//!
+//! Run with `wasm-pack test --headless --chrome` or `--firefox` (either browser runs both fakes).
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::ops::Deref;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use webext_port::{
+    runtime, tabs, ConnectInfo, Disconnect, DisconnectListener, ErrorKind, MessageListener, Port,
+    PortError,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const NO_RECEIVER: &str = "Could not establish connection. Receiving end does not exist.";
+
+#[wasm_bindgen(module = "/tests/fakes/extension_fakes.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = installFake)]
+    fn install_fake(flavor: &str) -> Controller;
+
+    #[wasm_bindgen(js_name = uninstallFake)]
+    fn uninstall_fake();
+
+    /// The fake browser: plays the other end of every port.
+    #[derive(Debug, Clone)]
+    type Controller;
+
+    #[wasm_bindgen(method, getter, js_name = lastRemote)]
+    fn last_remote(this: &Controller) -> Remote;
+
+    #[wasm_bindgen(method, setter)]
+    fn set_receiver(this: &Controller, receiver: bool);
+
+    #[wasm_bindgen(method, js_name = dispatchConnect)]
+    fn dispatch_connect(this: &Controller, name: &str) -> Remote;
+
+    #[wasm_bindgen(method, js_name = dispatchConnectExternal)]
+    fn dispatch_connect_external(this: &Controller, name: &str) -> Remote;
+
+    #[wasm_bindgen(method, getter, js_name = onConnectExternalListenerCount)]
+    fn on_connect_external_listener_count(this: &Controller) -> u32;
+
+    #[wasm_bindgen(method, getter, js_name = onConnect)]
+    fn on_connect_event(this: &Controller) -> JsValue;
+
+    #[wasm_bindgen(method, getter, js_name = onConnectListenerCount)]
+    fn on_connect_listener_count(this: &Controller) -> u32;
+
+    #[wasm_bindgen(method, getter, js_name = lastErrorReads)]
+    fn last_error_reads(this: &Controller) -> u32;
+
+    #[wasm_bindgen(method, getter, js_name = lastErrorDispatches)]
+    fn last_error_dispatches(this: &Controller) -> u32;
+
+    #[wasm_bindgen(method, getter, js_name = uncheckedLastErrors)]
+    fn unchecked_last_errors(this: &Controller) -> u32;
+
+    #[wasm_bindgen(method, js_name = peekLastError)]
+    fn peek_last_error(this: &Controller) -> JsValue;
+
+    #[wasm_bindgen(method, getter)]
+    fn opened(this: &Controller) -> u32;
+
+    #[wasm_bindgen(method, getter, js_name = listenerErrors)]
+    fn listener_errors(this: &Controller) -> Array;
+
+    #[wasm_bindgen(method)]
+    fn settle(this: &Controller) -> js_sys::Promise;
+
+    /// The far end of one port the library holds.
+    #[derive(Debug, Clone)]
+    type Remote;
+
+    #[wasm_bindgen(method, getter)]
+    fn port(this: &Remote) -> JsValue;
+
+    #[wasm_bindgen(method, getter, js_name = libraryPort)]
+    fn library_port(this: &Remote) -> JsValue;
+
+    #[wasm_bindgen(method, getter)]
+    fn received(this: &Remote) -> Array;
+
+    #[wasm_bindgen(method, getter, js_name = disconnectCount)]
+    fn disconnect_count(this: &Remote) -> u32;
+
+    #[wasm_bindgen(method, getter, js_name = disconnectError)]
+    fn disconnect_error(this: &Remote) -> Option<String>;
+
+    #[wasm_bindgen(method, getter, js_name = libraryOpen)]
+    fn library_open(this: &Remote) -> bool;
+
+    #[wasm_bindgen(method)]
+    fn post(this: &Remote, message: &JsValue);
+
+    #[wasm_bindgen(method)]
+    fn disconnect(this: &Remote);
+
+    #[wasm_bindgen(method)]
+    fn fail(this: &Remote, message: &str);
+
+    #[wasm_bindgen(method, js_name = listenerCount)]
+    fn listener_count(this: &Remote, event: &str) -> u32;
+}
+
+#[wasm_bindgen(module = "/www/hold.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = holdConnects)]
+    fn hold_connects(event: &JsValue) -> JsValue;
+}
+
+/// One installed fake browser, for one test.
+struct Fake {
+    controller: Controller,
+    flavor: &'static str,
+}
+
+impl Fake {
+    fn install(flavor: &'static str) -> Fake {
+        Fake {
+            controller: install_fake(flavor),
+            flavor,
+        }
+    }
+
+    fn is_chromium(&self) -> bool {
+        self.flavor == "chromium"
+    }
+
+    /// Waits until everything the fake has queued was delivered (and the library's microtasks ran).
+    async fn settle(&self) {
+        JsFuture::from(self.controller.settle())
+            .await
+            .expect("settle never rejects");
+    }
+
+    /// Lets everything finish, checks no listener threw and no lastError went unread, and removes
+    /// the fake.
+    async fn finish(self) {
+        self.settle().await;
+        let errors = self.controller.listener_errors();
+        assert_eq!(errors.length(), 0, "listeners threw: {errors:?}");
+        assert_eq!(
+            self.controller.unchecked_last_errors(),
+            0,
+            "Chromium would log \"Unchecked runtime.lastError\""
+        );
+        uninstall_fake();
+    }
+}
+
+impl Deref for Fake {
+    type Target = Controller;
+    fn deref(&self) -> &Controller {
+        &self.controller
+    }
+}
+
+/// `async fn behaviour(fake) { … }` becomes `behaviour::chromium` and `behaviour::firefox`.
+macro_rules! in_both_browsers {
+    ($( $(#[$meta:meta])* async fn $name:ident($fake:ident) $body:block )*) => {$(
+        $(#[$meta])*
+        mod $name {
+            use super::*;
+
+            #[wasm_bindgen_test]
+            async fn chromium() {
+                let $fake = Fake::install("chromium");
+                $body
+                $fake.finish().await;
+            }
+
+            #[wasm_bindgen_test]
+            async fn firefox() {
+                let $fake = Fake::install("firefox");
+                $body
+                $fake.finish().await;
+            }
+        }
+    )*};
+}
+
+type Log<T> = Rc<RefCell<Vec<T>>>;
+
+fn record_messages(port: &Port) -> (Log<JsValue>, MessageListener) {
+    let log = Log::default();
+    let sink = log.clone();
+    let guard = port
+        .on_message(move |message| sink.borrow_mut().push(message))
+        .expect("on_message");
+    (log, guard)
+}
+
+fn record_disconnects(port: &Port) -> (Log<Disconnect>, DisconnectListener) {
+    let log = Log::default();
+    let sink = log.clone();
+    let guard = port.on_disconnect(move |reason| sink.borrow_mut().push(reason));
+    (log, guard)
+}
+
+fn record_ports() -> (Log<Port>, impl FnMut(Port)) {
+    let log = Log::default();
+    let sink = log.clone();
+    (log, move |port| sink.borrow_mut().push(port))
+}
+
+/// `JSON.stringify` of each value, `"undefined"` where it has none.
+fn jsons<'a>(values: impl IntoIterator<Item = &'a JsValue>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|value| {
+            js_sys::JSON::stringify(value)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_else(|| "undefined".to_owned())
+        })
+        .collect()
+}
+
+fn received(remote: &Remote) -> Vec<String> {
+    jsons(remote.received().iter().collect::<Vec<_>>().iter())
+}
+
+fn parse(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).expect("valid JSON")
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &key.into()).expect("Reflect.get")
+}
+
+fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in entries {
+        Reflect::set(&object, &(*key).into(), value).expect("Reflect.set");
+    }
+    object.into()
+}
+
+fn error_of(reasons: &Log<Disconnect>) -> PortError {
+    let reasons = reasons.borrow();
+    assert_eq!(reasons.len(), 1, "exactly one disconnect: {reasons:?}");
+    reasons[0].error().cloned().expect("an error disconnect")
+}
+
+in_both_browsers! {
+    /// `runtime::connect` and `tabs::connect` return a connected port carrying the name asked for.
+    async fn connect_returns_a_port_with_its_name(fake) {
+        let port = runtime::connect(&ConnectInfo::named("port-from-cs")).unwrap();
+        assert_eq!(port.name(), "port-from-cs");
+        assert!(port.is_connected());
+        assert!(port.sender().is_none(), "only received ports have a sender");
+        assert_eq!(get(&fake.last_remote().port(), "name"), "port-from-cs");
+
+        let unnamed = runtime::connect(&ConnectInfo::new()).unwrap();
+        assert_eq!(unnamed.name(), "");
+
+        let to_tab = tabs::connect(1, &tabs::ConnectInfo::named("port-from-bg")).unwrap();
+        assert_eq!(to_tab.name(), "port-from-bg");
+        assert_eq!(fake.opened(), 3);
+    }
+
+    /// What we post arrives at the other end, asynchronously and in order.
+    async fn post_reaches_the_other_end(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let record = r#"{"n":1,"list":[1,"two",true,null],"nested":{"x":2.5}}"#;
+        port.post(&"hello".into()).unwrap();
+        port.post(&parse(record)).unwrap();
+        port.post(&7.into()).unwrap();
+        assert!(received(&remote).is_empty(), "delivery is asynchronous");
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#""hello""#, record, "7"]);
+    }
+
+    /// An `on_message` listener gets every message from the other end, in order.
+    async fn on_message_receives_in_order(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let (log, _guard) = record_messages(&port);
+        for i in 0..5 {
+            remote.post(&i.into());
+        }
+        remote.post(&parse(r#"{"done":true}"#));
+        fake.settle().await;
+        assert_eq!(jsons(log.borrow().iter()), ["0", "1", "2", "3", "4", r#"{"done":true}"#]);
+    }
+
+    /// Messages that arrive before the first `on_message` are kept and delivered first, in order.
+    async fn messages_before_on_message_are_delivered_in_order(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        for i in 1..=3 {
+            remote.post(&i.into());
+        }
+        fake.settle().await; // delivered while nobody listened
+        let (log, _guard) = record_messages(&port);
+        remote.post(&4.into());
+        assert!(log.borrow().is_empty(), "the backlog comes on a later microtask");
+        fake.settle().await;
+        assert_eq!(jsons(log.borrow().iter()), ["1", "2", "3", "4"]);
+    }
+
+    /// Messages that arrived before the other side disconnected reach a listener added later,
+    /// before the disconnect is reported.
+    async fn messages_before_a_remote_disconnect_are_still_delivered(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        remote.post(&"last words".into());
+        remote.disconnect();
+        fake.settle().await;
+        assert!(!port.is_connected());
+        let events: Log<String> = Log::default();
+        let (on_message, on_disconnect) = (events.clone(), events.clone());
+        let _messages = port
+            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])))
+            .unwrap();
+        let _closed = port.on_disconnect(move |r| on_disconnect.borrow_mut().push(format!("disconnect {r:?}")));
+        fake.settle().await;
+        assert_eq!(*events.borrow(), [r#"message "last words""#, "disconnect Clean"]);
+    }
+
+    /// Dropping the `MessageListener` removes the JS listener; the closure sees nothing more.
+    async fn dropping_message_listener_removes_js_listener(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let (log, guard) = record_messages(&port);
+        assert_eq!(remote.listener_count("onMessage"), 1, "ours replaced the backlog's");
+        remote.post(&1.into());
+        fake.settle().await;
+        drop(guard);
+        assert_eq!(remote.listener_count("onMessage"), 0);
+        remote.post(&2.into());
+        fake.settle().await;
+        assert_eq!(jsons(log.borrow().iter()), ["1"]);
+        assert!(port.is_connected(), "removing a listener never disconnects");
+    }
+
+    /// A listener may drop its own guard while it runs; later messages do not reach it.
+    async fn message_listener_can_drop_itself(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let log: Log<JsValue> = Log::default();
+        let slot: Rc<RefCell<Option<MessageListener>>> = Rc::default();
+        let (sink, own) = (log.clone(), slot.clone());
+        let guard = port
+            .on_message(move |message| {
+                sink.borrow_mut().push(message);
+                let me = own.borrow_mut().take();
+                drop(me);
+            })
+            .unwrap();
+        *slot.borrow_mut() = Some(guard);
+        remote.post(&1.into());
+        remote.post(&2.into());
+        fake.settle().await;
+        assert_eq!(jsons(log.borrow().iter()), ["1"]);
+        assert_eq!(remote.listener_count("onMessage"), 0);
+    }
+
+    /// The other side's `disconnect()` is a clean disconnect, reported exactly once.
+    async fn on_disconnect_is_clean_on_remote_disconnect_and_fires_once(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let (reasons, _guard) = record_disconnects(&port);
+        remote.disconnect();
+        remote.disconnect();
+        remote.fail("too late to fail");
+        fake.settle().await;
+        assert_eq!(*reasons.borrow(), [Disconnect::Clean]);
+        assert!(!port.is_connected());
+        assert_eq!(port.error(), None);
+        fake.settle().await;
+        assert_eq!(reasons.borrow().len(), 1);
+    }
+
+    /// No receiver is `NoReceiver` in both browsers, whether it came through `port.error`
+    /// (Firefox) or `runtime.lastError` (Chromium, read during the dispatch, then gone).
+    async fn error_disconnect_is_no_receiver(fake) {
+        fake.set_receiver(false);
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        assert!(port.is_connected(), "connected until the browser says otherwise");
+        let (reasons, _guard) = record_disconnects(&port);
+        fake.settle().await;
+        let err = error_of(&reasons);
+        assert_eq!(err.kind(), ErrorKind::NoReceiver);
+        assert_eq!(err.message(), NO_RECEIVER);
+        assert!(!port.is_connected());
+        let raw = port.raw();
+        if fake.is_chromium() {
+            assert!(!Reflect::has(raw, &"error".into()).unwrap(), "Chromium ports have no error");
+            assert_eq!(fake.last_error_dispatches(), 1);
+            assert!(fake.last_error_reads() >= 1, "lastError must be read during the dispatch");
+            assert_eq!(fake.unchecked_last_errors(), 0);
+            assert!(fake.peek_last_error().is_undefined(), "lastError is cleared afterwards");
+        } else {
+            assert_eq!(get(&get(raw, "error"), "message"), NO_RECEIVER);
+            assert_eq!(fake.last_error_reads(), 0);
+        }
+    }
+
+    /// Chromium's lastError is checked even when the user added no `on_disconnect` listener, so
+    /// Chromium never logs "Unchecked runtime.lastError"; the error is still kept on the port.
+    async fn last_error_is_checked_without_a_user_listener(fake) {
+        fake.set_receiver(false);
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        fake.settle().await;
+        assert_eq!(fake.unchecked_last_errors(), 0);
+        assert_eq!(port.error().map(|e| e.kind()), Some(ErrorKind::NoReceiver));
+    }
+
+    /// `tabs::connect` to a tab that does not exist reports `NoReceiver` through `on_disconnect`.
+    async fn tabs_connect_to_unknown_tab_reports_no_receiver(fake) {
+        let port = tabs::connect(999_999, &tabs::ConnectInfo::named("to-nowhere")).unwrap();
+        let (reasons, _guard) = record_disconnects(&port);
+        fake.settle().await;
+        let err = error_of(&reasons);
+        assert_eq!(err.kind(), ErrorKind::NoReceiver);
+        assert_eq!(err.message(), NO_RECEIVER);
+    }
+
+    /// A negative tab or frame id is refused before the browser is asked.
+    async fn tabs_connect_negative_id_is_invalid_argument(fake) {
+        let err = tabs::connect(-1, &tabs::ConnectInfo::new()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        let err = tabs::connect(1, &tabs::ConnectInfo::new().frame_id(-1)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(fake.opened(), 0);
+    }
+
+    /// Posting after our own `disconnect()` is `Disconnected`, in the browser's own words.
+    async fn post_after_own_disconnect_is_disconnected(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        port.disconnect().unwrap();
+        let err = port.post(&"late".into()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Disconnected);
+        let words = if fake.is_chromium() {
+            "Attempting to use a disconnected port object"
+        } else {
+            "Attempt to postMessage on disconnected port"
+        };
+        assert_eq!(err.message(), words);
+        fake.settle().await;
+        assert!(received(&remote).is_empty());
+    }
+
+    /// Posting after the other side disconnected is `Disconnected`.
+    async fn post_after_remote_disconnect_is_disconnected(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        remote.disconnect();
+        fake.settle().await;
+        let err = port.post(&"late".into()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Disconnected);
+        fake.settle().await;
+        assert!(received(&remote).is_empty());
+    }
+
+    /// Posting from inside `on_disconnect` is `Disconnected`.
+    async fn post_inside_on_disconnect_is_disconnected(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let results: Log<Result<(), PortError>> = Log::default();
+        let (sink, inside) = (results.clone(), port.clone());
+        let _guard = port.on_disconnect(move |_| sink.borrow_mut().push(inside.post(&"bye".into())));
+        remote.disconnect();
+        fake.settle().await;
+        let results = results.borrow();
+        assert_eq!(results.len(), 1);
+        let err = results[0].clone().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Disconnected);
+    }
+
+    /// `disconnect()` twice is fine; our side is not told, the other side is told once, cleanly.
+    async fn disconnect_twice_is_ok_and_only_the_other_side_is_told(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let (reasons, _guard) = record_disconnects(&port);
+        port.disconnect().unwrap();
+        port.disconnect().unwrap();
+        assert!(!port.is_connected());
+        fake.settle().await;
+        assert!(reasons.borrow().is_empty(), "onDisconnect never fires on the side that called it");
+        assert_eq!(remote.disconnect_count(), 1);
+        assert_eq!(remote.disconnect_error(), None);
+    }
+
+    /// Values that Chromium and Firefox would treat differently are refused in both, before
+    /// anything is sent: nested and top-level functions, BigInts, cycles, symbols.
+    async fn unserializable_values_are_refused_everywhere(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let function: JsValue = js_sys::Function::new_no_args("return 1").into();
+        let bigint: JsValue = js_sys::BigInt::from(1u32).into();
+        let symbol = JsValue::symbol(Some("s"));
+        let cycle = object(&[("a", 1.into())]);
+        Reflect::set(&cycle, &"self".into(), &cycle).unwrap();
+        let values = [
+            ("nested function", object(&[("f", function.clone())])),
+            ("top-level function", function),
+            ("BigInt", bigint.clone()),
+            ("nested BigInt", object(&[("b", bigint)])),
+            ("cycle", cycle),
+            ("symbol", symbol.clone()),
+            ("nested symbol", Array::of1(&symbol).into()),
+        ];
+        for (what, value) in values {
+            let err = port.post(&value).expect_err(what);
+            assert_eq!(err.kind(), ErrorKind::NotSerializable, "{what}: {err}");
+        }
+        fake.settle().await;
+        assert!(received(&remote).is_empty(), "nothing reached the other end");
+        assert!(port.is_connected());
+        port.post(&"still usable".into()).unwrap();
+    }
+
+    /// `connect_native`'s port is named after the application in both browsers (Chromium's own
+    /// `port.name` is "").
+    async fn connect_native_name_is_the_app_name(fake) {
+        let port = runtime::connect_native("ping_pong").unwrap();
+        assert_eq!(port.name(), "ping_pong");
+        let raw_name = if fake.is_chromium() { "" } else { "ping_pong" };
+        assert_eq!(get(port.raw(), "name"), raw_name);
+        let remote = fake.last_remote();
+        port.post(&parse(r#"{"text":"ping"}"#)).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#"{"text":"ping"}"#]);
+    }
+
+    /// An unknown native host is `NativeHostNotFound`, with the browser's words kept.
+    async fn connect_native_unknown_host_is_native_host_not_found(fake) {
+        let port = runtime::connect_native("no_such_host").unwrap();
+        assert_eq!(port.name(), "no_such_host");
+        let (reasons, _guard) = record_disconnects(&port);
+        fake.settle().await;
+        let err = error_of(&reasons);
+        assert_eq!(err.kind(), ErrorKind::NativeHostNotFound);
+        let words = if fake.is_chromium() {
+            "Specified native messaging host not found."
+        } else {
+            "No such native application no_such_host"
+        };
+        assert_eq!(err.message(), words);
+        assert_eq!(fake.unchecked_last_errors(), 0);
+    }
+
+    /// A malformed or unknown extension id is `NoReceiver`: Chromium throws at once, Firefox
+    /// reports it later; the kind is the same.
+    async fn connect_external_to_unknown_extension_is_no_receiver(fake) {
+        let result = runtime::connect_external("nonexistent@example.org", &ConnectInfo::new());
+        assert_eq!(result.is_err(), fake.is_chromium(), "where it surfaces: {result:?}");
+        let err = match result {
+            Err(err) => {
+                assert!(err.message().contains("Invalid extension id"), "{err}");
+                err
+            }
+            Ok(port) => {
+                let (reasons, _guard) = record_disconnects(&port);
+                fake.settle().await;
+                error_of(&reasons)
+            }
+        };
+        assert_eq!(err.kind(), ErrorKind::NoReceiver);
+    }
+
+    /// `on_connect` hands over a port whose `sender` is read field by field, with each browser's
+    /// extras present only in that browser; the port talks both ways.
+    async fn on_connect_hands_a_port_with_its_sender(fake) {
+        let (ports, handler) = record_ports();
+        let _guard = runtime::on_connect(handler).unwrap();
+        let remote = fake.dispatch_connect("port-from-cs");
+        assert_eq!(ports.borrow().len(), 1);
+        let port = ports.borrow()[0].clone();
+        assert_eq!(port.name(), "port-from-cs");
+
+        let sender = port.sender().expect("a received port has a sender");
+        let tab = sender.tab.clone().expect("a content-script sender has a tab");
+        assert_eq!(tab.id, Some(1));
+        assert_eq!(tab.window_id, Some(1));
+        assert_eq!(tab.active, Some(true));
+        assert_eq!(sender.frame_id, Some(0));
+        assert_eq!(sender.url.as_deref(), Some("http://127.0.0.1:8000/page.html"));
+        assert_eq!(sender.origin.as_deref(), Some("http://127.0.0.1:8000"));
+        assert!(sender.id.is_some());
+        assert!(sender.document_id.is_some());
+        if fake.is_chromium() {
+            assert_eq!(sender.document_lifecycle.as_deref(), Some("active"));
+            assert_eq!(sender.env_type, None);
+            assert_eq!(sender.context_id, None);
+        } else {
+            assert_eq!(sender.document_lifecycle, None);
+            assert_eq!(sender.env_type.as_deref(), Some("content_child"));
+            assert_eq!(sender.context_id.as_deref(), Some("8589934593"));
+        }
+
+        let (log, _messages) = record_messages(&port);
+        remote.post(&"hello background".into());
+        port.post(&"hi there content script!".into()).unwrap();
+        fake.settle().await;
+        assert_eq!(jsons(log.borrow().iter()), [r#""hello background""#]);
+        assert_eq!(received(&remote), [r#""hi there content script!""#]);
+    }
+
+    /// `on_connect_external` hands over ports from other extensions, with their sender; dropping
+    /// its guard removes the JS listener.
+    async fn on_connect_external_hands_ports_from_other_extensions(fake) {
+        let (ports, handler) = record_ports();
+        let guard = runtime::on_connect_external(handler).unwrap();
+        assert_eq!(fake.on_connect_external_listener_count(), 1);
+        assert_eq!(fake.on_connect_listener_count(), 0);
+        let remote = fake.dispatch_connect_external("peer");
+        assert_eq!(ports.borrow().len(), 1);
+        let port = ports.borrow()[0].clone();
+        assert_eq!(port.name(), "peer");
+        let sender = port.sender().unwrap();
+        assert_eq!(sender.origin.as_deref(), Some("https://example.org"));
+        assert!(sender.tab.is_none());
+        port.post(&"welcome".into()).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#""welcome""#]);
+        drop(guard);
+        assert_eq!(fake.on_connect_external_listener_count(), 0);
+    }
+
+    /// Dropping the `ConnectListener` removes the JS `onConnect` listener; ports already handed
+    /// out stay open.
+    async fn dropping_connect_listener_removes_js_listener(fake) {
+        let (ports, handler) = record_ports();
+        let guard = runtime::on_connect(handler).unwrap();
+        assert_eq!(fake.on_connect_listener_count(), 1);
+        let first = fake.dispatch_connect("first");
+        drop(guard);
+        assert_eq!(fake.on_connect_listener_count(), 0);
+        let late = fake.dispatch_connect("late");
+        fake.settle().await;
+        assert_eq!(ports.borrow().len(), 1);
+        assert_eq!(late.disconnect_error().as_deref(), Some(NO_RECEIVER));
+        assert!(ports.borrow()[0].is_connected());
+        assert_eq!(first.disconnect_count(), 0);
+    }
+
+    /// Dropping every `Port` handle and guard removes the library's JS listeners and does not
+    /// disconnect: the other side sees nothing.
+    async fn dropping_every_handle_removes_listeners_without_disconnecting(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        assert_eq!(remote.listener_count("onMessage"), 1, "the backlog");
+        assert_eq!(remote.listener_count("onDisconnect"), 1, "the disconnect watcher");
+        let messages = port.on_message(|_| {}).unwrap();
+        let closed = port.on_disconnect(|_| {});
+        let copy = port.clone();
+        drop(port);
+        drop(copy);
+        assert_eq!(remote.listener_count("onMessage"), 1, "the guards keep the port alive");
+        assert_eq!(remote.listener_count("onDisconnect"), 1);
+        drop(messages);
+        drop(closed);
+        assert_eq!(remote.listener_count("onMessage"), 0);
+        assert_eq!(remote.listener_count("onDisconnect"), 0);
+        fake.settle().await;
+        assert_eq!(remote.disconnect_count(), 0);
+        assert!(remote.library_open());
+        remote.post(&"anyone?".into());
+
+        // The same for a port handed to on_connect and dropped by the handler at once.
+        let _guard = runtime::on_connect(drop).unwrap();
+        let remote = fake.dispatch_connect("dropped");
+        assert_eq!(remote.listener_count("onMessage"), 0);
+        assert_eq!(remote.listener_count("onDisconnect"), 0);
+        fake.settle().await;
+        assert_eq!(remote.disconnect_count(), 0);
+        assert!(remote.library_open());
+    }
+
+    /// Without `chrome`/`browser` every entry point is `NotInExtension`.
+    async fn no_namespace_is_not_in_extension(fake) {
+        uninstall_fake();
+        let kind = |r: Result<Port, PortError>| r.unwrap_err().kind();
+        assert_eq!(kind(runtime::connect(&ConnectInfo::new())), ErrorKind::NotInExtension);
+        assert_eq!(kind(runtime::connect_native("ping_pong")), ErrorKind::NotInExtension);
+        assert_eq!(kind(tabs::connect(1, &tabs::ConnectInfo::new())), ErrorKind::NotInExtension);
+        let err = runtime::on_connect(|_| {}).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotInExtension);
+        assert_eq!(fake.opened(), 0);
+    }
+
+    /// Only `browser` defined (Safari-like, or `chrome` deleted): the library still finds it.
+    async fn connect_works_with_only_browser_defined(fake) {
+        Reflect::delete_property(&js_sys::global(), &"chrome".into()).unwrap();
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        port.post(&1.into()).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&fake.last_remote()), ["1"]);
+    }
+
+    /// An `on_disconnect` added after the other side left still fires, once, on a later microtask.
+    async fn on_disconnect_added_after_remote_disconnect_still_fires_once(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        fake.last_remote().disconnect();
+        fake.settle().await;
+        assert!(!port.is_connected());
+        let (reasons, _guard) = record_disconnects(&port);
+        assert!(reasons.borrow().is_empty());
+        fake.settle().await;
+        assert_eq!(*reasons.borrow(), [Disconnect::Clean]);
+
+        let failed = runtime::connect(&ConnectInfo::named("q")).unwrap();
+        fake.last_remote().fail("Extension context invalidated.");
+        fake.settle().await;
+        let (reasons, _guard) = record_disconnects(&failed);
+        fake.settle().await;
+        assert_eq!(error_of(&reasons).kind(), ErrorKind::ContextInvalidated);
+    }
+
+    /// `Port::from_raw` refuses what is not a port, and wraps what is.
+    async fn from_raw_of_a_non_port_is_invalid_argument(fake) {
+        let almost = object(&[("postMessage", js_sys::Function::new_no_args("").into())]);
+        for value in [
+            JsValue::NULL,
+            JsValue::UNDEFINED,
+            42.into(),
+            "port".into(),
+            Object::new().into(),
+            almost,
+        ] {
+            let err = Port::from_raw(value).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        }
+
+        // The far end of a port is a port: wrapping it gives a working loopback.
+        let near = runtime::connect(&ConnectInfo::named("loop")).unwrap();
+        let far = Port::from_raw(fake.last_remote().port()).unwrap();
+        assert_eq!(far.name(), "loop");
+        let (log, _guard) = record_messages(&near);
+        far.post(&"round".into()).unwrap();
+        fake.settle().await;
+        assert_eq!(jsons(log.borrow().iter()), [r#""round""#]);
+    }
+
+    /// `error()` is `None` until an error disconnect, then that error; a clean or own disconnect
+    /// leaves it `None`.
+    async fn error_returns_the_error_after_an_error_disconnect(fake) {
+        let port = runtime::connect_native("ping_pong").unwrap();
+        assert_eq!(port.error(), None);
+        fake.last_remote().fail("Native host has exited.");
+        assert_eq!(port.error(), None, "not before the browser reports it");
+        fake.settle().await;
+        let err = port.error().expect("the error");
+        assert_eq!(err.kind(), ErrorKind::NativeHostExited);
+        assert_eq!(err.message(), "Native host has exited.");
+
+        let clean = runtime::connect(&ConnectInfo::new()).unwrap();
+        fake.last_remote().disconnect();
+        let own = runtime::connect(&ConnectInfo::new()).unwrap();
+        own.disconnect().unwrap();
+        fake.settle().await;
+        assert_eq!(clean.error(), None);
+        assert_eq!(own.error(), None);
+    }
+
+    /// `is_connected` turns false at once for our own disconnect, and when the browser reports
+    /// the other side's.
+    async fn is_connected_follows_both_sides(fake) {
+        let port = runtime::connect(&ConnectInfo::new()).unwrap();
+        assert!(port.is_connected());
+        fake.last_remote().disconnect();
+        assert!(port.is_connected(), "the browser has not told us yet");
+        fake.settle().await;
+        assert!(!port.is_connected());
+
+        let own = runtime::connect(&ConnectInfo::new()).unwrap();
+        own.disconnect().unwrap();
+        assert!(!own.is_connected());
+    }
+
+    /// Ports held by `www/hold.js` before the Rust listener existed are handed over in arrival
+    /// order, with their early messages (in order, before later ones) and early disconnects.
+    async fn on_connect_with_held_adopts_early_ports(fake) {
+        let held = hold_connects(&fake.on_connect_event());
+        assert_eq!(fake.on_connect_listener_count(), 1);
+        let first = fake.dispatch_connect("first");
+        first.post(&1.into());
+        first.post(&2.into());
+        let second = fake.dispatch_connect("second");
+        second.post(&"x".into());
+        second.disconnect();
+        let third = fake.dispatch_connect("third");
+        third.fail("The page keeping the extension port is moved into back/forward cache, so the message channel is closed.");
+        fake.settle().await; // all of it happened while only the holder listened
+        assert_eq!(fake.unchecked_last_errors(), 0, "the holder reads lastError");
+
+        let (ports, handler) = record_ports();
+        let guard = runtime::on_connect_with_held(&held, handler).unwrap();
+        assert_eq!(fake.on_connect_listener_count(), 1, "the holder left, ours came");
+        let names: Vec<String> = ports.borrow().iter().map(|p| p.name().to_owned()).collect();
+        assert_eq!(names, ["first", "second", "third"]);
+        let [a, b, c] = <[Port; 3]>::try_from(ports.borrow().clone()).unwrap();
+
+        // first: open, early messages then live ones; the holder's listeners are gone.
+        assert!(a.is_connected());
+        let (log_a, _ma) = record_messages(&a);
+        first.post(&3.into());
+        assert_eq!(first.listener_count("onMessage"), 1);
+        assert_eq!(first.listener_count("onDisconnect"), 1);
+        a.post(&"ack".into()).unwrap();
+
+        // second: its message, then its clean disconnect, in that order.
+        assert!(!b.is_connected());
+        let events: Log<String> = Log::default();
+        let (on_message, on_disconnect) = (events.clone(), events.clone());
+        let _mb = b
+            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])))
+            .unwrap();
+        let _db = b.on_disconnect(move |r| on_disconnect.borrow_mut().push(format!("disconnect {r:?}")));
+
+        // third: closed with the error it had.
+        let (reasons_c, _dc) = record_disconnects(&c);
+
+        fake.settle().await;
+        assert_eq!(jsons(log_a.borrow().iter()), ["1", "2", "3"]);
+        assert_eq!(received(&first), [r#""ack""#]);
+        assert_eq!(*events.borrow(), [r#"message "x""#, "disconnect Clean"]);
+        assert_eq!(error_of(&reasons_c).kind(), ErrorKind::BackForwardCache);
+        assert_eq!(c.error().map(|e| e.kind()), Some(ErrorKind::BackForwardCache));
+
+        // After the handover, new ports go straight to the Rust handler.
+        fake.dispatch_connect("fourth");
+        assert_eq!(ports.borrow().len(), 4);
+        drop(guard);
+        assert_eq!(fake.on_connect_listener_count(), 0);
+    }
+}
+
+/// `target[method](...args)`, with a throw as `Err`.
+fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let function: js_sys::Function = get(target, method).into();
+    function.apply(target, &args.iter().collect::<Array>())
+}
+
+fn message_of(thrown: &JsValue) -> String {
+    get(thrown, "message").as_string().unwrap_or_default()
+}
+
+in_both_browsers! {
+    /// The fake itself, on raw JS ports with no library in between, does what PORT-BEHAVIOUR.md
+    /// part A measured in that browser: namespaces, `port.error`, serialization, thrown words.
+    async fn fake_reproduces_the_measured_browser(fake) {
+        let chromium = fake.is_chromium();
+        let global: JsValue = js_sys::global().into();
+        let (chrome, browser) = (get(&global, "chrome"), get(&global, "browser"));
+        assert_eq!(browser == chrome, !chromium, "browser === chrome only in Firefox");
+        let runtime = get(&chrome, "runtime");
+        assert!(get(&get(&browser, "runtime"), "connect").is_function());
+
+        let raw = call(&runtime, "connect", &[object(&[("name", "raw".into())])]).unwrap();
+        let remote = fake.last_remote();
+        assert_eq!(Reflect::has(&raw, &"error".into()).unwrap(), !chromium);
+        if !chromium {
+            assert!(get(&raw, "error").is_null());
+        }
+
+        // Serialization: JSON in Chromium, structured clone in Firefox.
+        let function: JsValue = js_sys::Function::new_no_args("return 1").into();
+        let bigint: JsValue = js_sys::BigInt::from(1u32).into();
+        let cycle = object(&[]);
+        Reflect::set(&cycle, &"self".into(), &cycle).unwrap();
+        let nested_function = call(&raw, "postMessage", &[object(&[("f", function.clone())])]);
+        let top_function = call(&raw, "postMessage", std::slice::from_ref(&function)).unwrap_err();
+        let bigint = call(&raw, "postMessage", &[bigint]);
+        let cycle = call(&raw, "postMessage", &[cycle]);
+        let symbol = call(&raw, "postMessage", &[JsValue::symbol(None)]);
+        assert!(symbol.is_err());
+        call(&raw, "postMessage", &[JsValue::UNDEFINED]).unwrap();
+        call(&raw, "postMessage", &[js_sys::Map::new().into()]).unwrap();
+        fake.settle().await;
+        let got = remote.received();
+        if chromium {
+            assert!(nested_function.is_ok(), "JSON drops nested functions");
+            assert_eq!(message_of(&top_function), "Could not serialize message.");
+            assert_eq!(message_of(&bigint.unwrap_err()), "Could not serialize message.");
+            assert_eq!(message_of(&cycle.unwrap_err()), "Could not serialize message.");
+            assert_eq!(jsons(got.iter().collect::<Vec<_>>().iter()), ["{}", "null", "{}"]);
+        } else {
+            let thrown = nested_function.unwrap_err();
+            assert_eq!(get(&thrown, "name"), "DataCloneError");
+            assert_eq!(get(&top_function, "name"), "DataCloneError");
+            assert!(bigint.is_ok() && cycle.is_ok(), "structured clone keeps BigInt and cycles");
+            assert_eq!(got.length(), 4);
+            assert!(got.get(2).is_undefined());
+            assert!(got.get(3).is_instance_of::<js_sys::Map>());
+        }
+
+        // Listener arguments: (message, port) and (port), the very port object.
+        let args: Log<Array> = Log::default();
+        let sink = args.clone();
+        let listener = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |a: JsValue, b: JsValue| {
+            sink.borrow_mut().push(Array::of2(&a, &b));
+        });
+        call(&get(&raw, "onMessage"), "addListener", &[listener.as_ref().clone()]).unwrap();
+        call(&get(&raw, "onDisconnect"), "addListener", &[listener.as_ref().clone()]).unwrap();
+        remote.post(&"m".into());
+        remote.disconnect();
+        fake.settle().await;
+        {
+            let args = args.borrow();
+            assert_eq!(args.len(), 2);
+            assert_eq!(args[0].get(0), "m");
+            assert_eq!(args[0].get(1), raw);
+            assert_eq!(args[1].get(0), raw);
+        }
+        let after = call(&raw, "postMessage", &["late".into()]).unwrap_err();
+        let words = if chromium {
+            "Attempting to use a disconnected port object"
+        } else {
+            "Attempt to postMessage on disconnected port"
+        };
+        assert_eq!(message_of(&after), words);
+        call(&raw, "disconnect", &[]).unwrap();
+        call(&raw, "disconnect", &[]).unwrap();
+        drop(listener);
+
+        // A malformed extension id: thrown TypeError in Chromium, later port.error in Firefox.
+        let external = call(&runtime, "connect", &["nonexistent@example.org".into(), object(&[])]);
+        if chromium {
+            let thrown = external.unwrap_err();
+            assert!(thrown.is_instance_of::<js_sys::TypeError>());
+            assert_eq!(
+                message_of(&thrown),
+                "Error in invocation of runtime.connect(optional string extensionId, optional object connectInfo): Invalid extension id: 'nonexistent@example.org'"
+            );
+        } else {
+            let port = external.unwrap();
+            fake.settle().await;
+            assert_eq!(message_of(&get(&port, "error")), NO_RECEIVER);
+        }
+
+        // A native port's own name; an unknown host's words.
+        let native = call(&runtime, "connectNative", &["no_such_host".into()]).unwrap();
+        assert_eq!(get(&native, "name"), if chromium { "" } else { "no_such_host" });
+        let seen: Log<JsValue> = Log::default();
+        let (sink, runtime_now) = (seen.clone(), runtime.clone());
+        let read = Closure::<dyn FnMut(JsValue)>::new(move |port: JsValue| {
+            let error = if chromium { get(&runtime_now, "lastError") } else { get(&port, "error") };
+            sink.borrow_mut().push(get(&error, "message"));
+        });
+        call(&get(&native, "onDisconnect"), "addListener", &[read.as_ref().clone()]).unwrap();
+        fake.settle().await;
+        let words = if chromium {
+            "Specified native messaging host not found."
+        } else {
+            "No such native application no_such_host"
+        };
+        assert_eq!(*seen.borrow(), [JsValue::from_str(words)]);
+        assert!(get(&runtime, "lastError").is_undefined(), "lastError only during the dispatch");
+        drop(read);
+    }
+}
