@@ -58,17 +58,66 @@ setup() {
 }
 
 # ---------------------------------------------------------------- build
+HOST_NAME=webext_port_test_host
+
+chromium_id() { # the extension id Chromium derives from the manifest's "key": sha256 of the key, 0-f → a-p
+  python3 - "$1" <<'PY'
+import base64, hashlib, json, sys
+key = json.load(open(sys.argv[1]))["key"]
+print("".join(chr(ord("a") + int(c, 16)) for c in hashlib.sha256(base64.b64decode(key)).hexdigest()[:32]))
+PY
+}
+
+gecko_id() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["browser_specific_settings"]["gecko"]["id"])' "$1"; }
+
+wasm_package() { # wasm_package CRATE OUT_DIR: build the crate for wasm32 and generate its JS bindings
+  local crate=$1 out=$2
+  cargo build --quiet --release --target wasm32-unknown-unknown -p "$crate"
+  wasm-bindgen --target web --no-typescript --out-dir "$out/pkg" \
+    "target/wasm32-unknown-unknown/release/${crate//-/_}.wasm"
+}
+
+install_native_host() {
+  say "building the native messaging test host and installing its manifests"
+  cargo build --quiet --release -p webext-port-native-host
+  local host="$ROOT/target/release/webext-port-native-host" out="$ROOT/target/native-messaging"
+  local chromium_origin gecko
+  chromium_origin="chrome-extension://$(chromium_id manifest.json)/"
+  gecko=$(gecko_id manifest.json)
+  mkdir -p "$out/chromium" "$out/firefox"
+  cat > "$out/chromium/$HOST_NAME.json" <<EOF
+{ "name": "$HOST_NAME", "description": "webext-port test host", "path": "$host", "type": "stdio",
+  "allowed_origins": ["$chromium_origin"] }
+EOF
+  cat > "$out/firefox/$HOST_NAME.json" <<EOF
+{ "name": "$HOST_NAME", "description": "webext-port test host", "path": "$host", "type": "stdio",
+  "allowed_extensions": ["$gecko"] }
+EOF
+  # Firefox reads only the per-user folder; Chromium reads the system folder (root), the per-user
+  # folder (default profile) and a profile's own NativeMessagingHosts/ (the E2E harness copies it there).
+  local targets=("$HOME/.mozilla/native-messaging-hosts:firefox" "$HOME/.config/chromium/NativeMessagingHosts:chromium")
+  [ "$(id -u)" = 0 ] && targets+=("/etc/chromium/native-messaging-hosts:chromium")
+  local target
+  for target in "${targets[@]}"; do
+    mkdir -p "${target%%:*}" && cp "$out/${target##*:}/$HOST_NAME.json" "${target%%:*}/" ||
+      die "cannot install the native host manifest in ${target%%:*}"
+  done
+}
+
 build() {
-  say "building the demo extension (wasm32, release)"
-  cargo build --quiet --release --target wasm32-unknown-unknown -p webext-port-demo
-  rm -rf dist && mkdir -p dist/pkg
-  wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
-    target/wasm32-unknown-unknown/release/webext_port_demo.wasm
+  say "building the demo extension and the peer extension (wasm32, release)"
+  rm -rf dist dist-peer
+  wasm_package webext-port-demo dist
   cp manifest.json www/background.js www/content.js www/hold.js dist/
-  say "extension ready: $ROOT/dist"
+  wasm_package webext-port-peer dist-peer
+  cp peer/manifest.json peer/background.js www/hold.js dist-peer/
+  install_native_host
+  say "extension ready: $ROOT/dist (peer extension for the tests: $ROOT/dist-peer)"
   cat <<EOF
     Chromium: chrome://extensions → Developer mode → "Load unpacked" → $ROOT/dist
     Firefox:  about:debugging#/runtime/this-firefox → "Load Temporary Add-on…" → $ROOT/dist/manifest.json
+    Chromium id $(chromium_id manifest.json), Firefox id $(gecko_id manifest.json);
+    native host "$HOST_NAME" manifests installed (see README, "Native messaging").
 EOF
 }
 
@@ -113,10 +162,12 @@ test_all() {
   run_layer "layer 2: wasm-pack test --headless --firefox" $logs/wasm-firefox.log wasm-pack test --headless --firefox
   say "layer 3: end-to-end in real Chromium and Firefox"
   local status=0
-  cargo run --quiet --release -p webext-port-e2e -- --dist "$ROOT/dist" --out "$ROOT/target/conformance.json" 2>&1 |
+  cargo run --quiet --release -p webext-port-e2e -- --dist "$ROOT/dist" --peer "$ROOT/dist-peer" \
+    --native-manifests "$ROOT/target/native-messaging" --out "$ROOT/target/conformance.json" \
+    --table "$ROOT/docs/conformance.md" 2>&1 |
     tee $logs/e2e.log || status=${PIPESTATUS[0]}
   local browser
-  for browser in chromium firefox agreement; do
+  for browser in chromium firefox agreement table; do
     # shellcheck disable=SC2046
     record "layer 3: end-to-end $browser" $(counts $logs/e2e.log "e2e $browser:") "$status"
   done

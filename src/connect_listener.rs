@@ -70,7 +70,7 @@ impl ConnectListener {
         });
         let on_connect = dispatch.clone();
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |raw: JsValue| {
-            on_connect.deliver(Port::wrap(raw.unchecked_into(), None));
+            on_connect.deliver(Port::wrap(raw.unchecked_into()));
         });
         // Ours first, then release the holder: no port can fall between the two.
         let listener = EventListener::add(event, closure)?;

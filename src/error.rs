@@ -169,6 +169,24 @@ pub fn classify(message: &str) -> ErrorKind {
         .map_or(ErrorKind::Other, |&(_, kind)| kind)
 }
 
+/// Firefox's catch-all wording. On a native port it is what Firefox reports when the host sends
+/// bytes that are not JSON, so there it means [`ErrorKind::NativeProtocolError`].
+const FIREFOX_GENERIC: &str = "An unexpected error occurred";
+
+/// [`classify`] for an error reported on a `connectNative` port.
+///
+/// ```
+/// use webext_port::{classify_native, ErrorKind};
+/// assert_eq!(classify_native("An unexpected error occurred"), ErrorKind::NativeProtocolError);
+/// assert_eq!(classify_native("Native host has exited."), ErrorKind::NativeHostExited);
+/// ```
+pub fn classify_native(message: &str) -> ErrorKind {
+    match classify(message) {
+        ErrorKind::Other if message.contains(FIREFOX_GENERIC) => ErrorKind::NativeProtocolError,
+        kind => kind,
+    }
+}
+
 /// The one error type of this crate: a [`kind`](PortError::kind) to match on and the
 /// browser's own [`message`](PortError::message).
 ///
@@ -294,6 +312,20 @@ mod tests {
                     .any(|&(_, m, k)| m.contains(needle) && k == kind),
                 "table row {needle:?} has no test case"
             );
+        }
+    }
+
+    #[test]
+    fn firefox_generic_error_is_a_protocol_error_only_on_native_ports() {
+        assert_eq!(classify(FIREFOX_GENERIC), ErrorKind::Other);
+        assert_eq!(
+            classify_native(FIREFOX_GENERIC),
+            ErrorKind::NativeProtocolError
+        );
+        for &(_, message, kind) in CASES {
+            if kind != ErrorKind::Other {
+                assert_eq!(classify_native(message), kind, "{message}");
+            }
         }
     }
 

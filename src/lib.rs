@@ -23,6 +23,7 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
+mod allowlist;
 mod connect_listener;
 mod error;
 mod listener;
@@ -33,8 +34,9 @@ mod sender;
 mod sys;
 pub mod tabs;
 
+pub use allowlist::{Allowlist, Rejected};
 pub use connect_listener::ConnectListener;
-pub use error::{classify, ErrorKind, PortError};
-pub use port::{Disconnect, DisconnectListener, MessageListener, Port};
+pub use error::{classify, classify_native, ErrorKind, PortError};
+pub use port::{Disconnect, DisconnectListener, MessageListener, Port, NATIVE_MESSAGE_LIMIT};
 pub use runtime::ConnectInfo;
 pub use sender::{MessageSender, Tab};

@@ -67,6 +67,8 @@ struct Backlog {
 struct Inner {
     raw: RawPort,
     name: String,
+    /// A `connectNative` port: JSON size limit on post, host exit is an error.
+    native: bool,
     state: RefCell<State>,
     disconnect_callbacks: RefCell<Vec<(u64, DisconnectCallback)>>,
     next_id: Cell<u64>,
@@ -122,14 +124,18 @@ fn disconnected_error() -> PortError {
 fn check_serializable(message: &JsValue) -> Result<(), PortError> {
     let why = if message.is_object() {
         sys::why_not_serializable(message)
-    } else if message.is_function() {
-        Some("the message is a function".to_owned())
-    } else if message.is_symbol() {
-        Some("the message is a symbol".to_owned())
-    } else if message.is_bigint() {
-        Some("the message is a BigInt".to_owned())
-    } else {
+    } else if message.is_string() || message.is_null() || message.as_bool().is_some() {
         None
+    } else if let Some(number) = message.as_f64() {
+        (!number.is_finite()).then(|| format!("{number} (JSON turns it into null)"))
+    } else if message.is_undefined() {
+        Some("undefined (JSON turns it into null)".to_owned())
+    } else if message.is_function() {
+        Some("a function".to_owned())
+    } else if message.is_symbol() {
+        Some("a symbol".to_owned())
+    } else {
+        Some("a BigInt".to_owned())
     };
     match why {
         None => Ok(()),
@@ -139,6 +145,10 @@ fn check_serializable(message: &JsValue) -> Result<(), PortError> {
         )),
     }
 }
+
+/// The largest message a native messaging host may be sent: Chromium's limit (64 MiB of JSON);
+/// Firefox allows more, so the same message is refused in both.
+pub const NATIVE_MESSAGE_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Runs `f` on a later microtask: after the current listener returns, before the next event.
 fn later(f: impl FnOnce() + 'static) {
@@ -156,12 +166,28 @@ impl Inner {
         } else {
             last_error()
         };
-        match error {
+        let reported = match error {
             Some(error) if !error.is_null() && !error.is_undefined() => {
                 Disconnect::Error(error_from_js(&error))
             }
             _ => Disconnect::Clean,
+        };
+        let reported = match reported {
+            Disconnect::Error(err) if self.native => Disconnect::Error(PortError::new(
+                crate::error::classify_native(err.message()),
+                err.message(),
+            )),
+            other => other,
+        };
+        if self.native && reported == Disconnect::Clean {
+            // Only the host can close a native port from the other side. Chromium says "Native host
+            // has exited.", Firefox reports no error at all: one outcome for both.
+            return Disconnect::Error(PortError::new(
+                ErrorKind::NativeHostExited,
+                "the native messaging host exited or closed its output",
+            ));
         }
+        reported
     }
 
     fn closed_there(&self, reason: Disconnect) {
@@ -203,12 +229,17 @@ impl Port {
                 "not a runtime.Port object",
             ));
         }
-        Ok(Port::wrap(raw.unchecked_into(), None))
+        Ok(Port::wrap(raw.unchecked_into()))
     }
 
-    /// A fresh, connected port; `name` overrides the browser's `port.name`.
-    pub(crate) fn wrap(raw: RawPort, name: Option<String>) -> Port {
-        Port::build(raw, name, Vec::new(), None)
+    /// A fresh, connected port.
+    pub(crate) fn wrap(raw: RawPort) -> Port {
+        Port::build(raw, None, Vec::new(), None)
+    }
+
+    /// A fresh `connectNative` port, named after its application in every browser.
+    pub(crate) fn wrap_native(raw: RawPort, application: &str) -> Port {
+        Port::build(raw, Some(application), Vec::new(), None)
     }
 
     /// A port held by `www/hold.js` before the wasm was ready, with what it saw meanwhile.
@@ -216,17 +247,28 @@ impl Port {
         Port::build(raw, None, messages, closed)
     }
 
+    /// A port to an extension the browser refused at once (Chromium: malformed id); it reports
+    /// `error` through `on_disconnect` on the next task, like Firefox does for the same id.
+    pub(crate) fn unreachable(name: &str, error: &PortError) -> Port {
+        Port::wrap(sys::unreachable_port(name, error.message()))
+    }
+
     fn build(
         raw: RawPort,
-        name: Option<String>,
+        application: Option<&str>,
         messages: Vec<JsValue>,
         closed: Option<Disconnect>,
     ) -> Port {
-        let name = name.or_else(|| raw.name().as_string()).unwrap_or_default();
+        let native = application.is_some();
+        let name = application
+            .map(str::to_owned)
+            .or_else(|| raw.name().as_string())
+            .unwrap_or_default();
         let still_open = closed.is_none();
         let inner = Rc::new(Inner {
             raw,
             name,
+            native,
             state: RefCell::new(closed.map_or(State::Connected, State::ClosedThere)),
             disconnect_callbacks: RefCell::new(Vec::new()),
             next_id: Cell::new(0),
@@ -290,9 +332,12 @@ impl Port {
     /// Sends `message` to the other end.
     ///
     /// Errors, the same in every browser:
-    /// [`ErrorKind::NotSerializable`] for functions, symbols, BigInts, cycles or DOM nodes at any depth
-    /// (Chromium would drop some silently, Firefox would accept others), checked before anything is
-    /// sent; [`ErrorKind::Disconnected`] once either side has disconnected; the browser's own
+    /// [`ErrorKind::NotSerializable`] for anything but null, booleans, finite numbers, strings,
+    /// arrays and plain objects of those (functions, symbols, BigInts, cycles, `undefined` outside an
+    /// object property, NaN, Map, Set, Date, typed arrays, class instances…), checked before anything
+    /// is sent: Chromium's JSON and Firefox's structured clone would deliver those differently or
+    /// not at all; [`ErrorKind::MessageTooLarge`] for a message to a native host over
+    /// [`NATIVE_MESSAGE_LIMIT`] bytes of JSON; [`ErrorKind::Disconnected`] once either side has disconnected; the browser's own
     /// classified error for anything else it throws (e.g. [`ErrorKind::MessageTooLarge`]).
     ///
     /// ```no_run
@@ -302,6 +347,12 @@ impl Port {
     /// ```
     pub fn post(&self, message: &JsValue) -> Result<(), PortError> {
         check_serializable(message)?;
+        if self.inner.native && sys::json_longer_than(message, NATIVE_MESSAGE_LIMIT as f64) {
+            return Err(PortError::new(
+                ErrorKind::MessageTooLarge,
+                format!("a message to a native host may be at most {NATIVE_MESSAGE_LIMIT} bytes of JSON"),
+            ));
+        }
         self.inner
             .raw
             .post_message(message)

@@ -77,4 +77,15 @@ extern "C" {
     /// `null` when `value` crosses a port the same way in every browser, else why it does not.
     #[wasm_bindgen(js_name = whyNotSerializable)]
     pub fn why_not_serializable(value: &JsValue) -> Option<String>;
+
+    /// Whether `value` as UTF-8 JSON is longer than `limit` bytes.
+    #[wasm_bindgen(js_name = jsonLongerThan)]
+    pub fn json_longer_than(value: &JsValue, limit: f64) -> bool;
+}
+
+#[wasm_bindgen(module = "/src/js/unreachable_port.js")]
+extern "C" {
+    /// A Firefox-shaped port that reports `message` as its error on the next task.
+    #[wasm_bindgen(js_name = unreachablePort)]
+    pub fn unreachable_port(name: &str, message: &str) -> RawPort;
 }

@@ -111,5 +111,5 @@ pub fn connect(tab_id: i32, info: &ConnectInfo) -> Result<Port, PortError> {
     let raw = tabs()?
         .connect(tab_id, &info.to_js())
         .map_err(|e| error_from_js(&e))?;
-    Ok(Port::wrap(raw, None))
+    Ok(Port::wrap(raw))
 }

@@ -5,11 +5,12 @@ import { holdConnects } from "./hold.js";
 
 const api = globalThis.chrome ?? globalThis.browser;
 const held = holdConnects(api.runtime.onConnect);
+const heldExternal = holdConnects(api.runtime.onConnectExternal);
 const heldClicks = [];
 const holdClick = (tab) => heldClicks.push(tab);
 api.action.onClicked.addListener(holdClick);
 
 init().then(() => {
   api.action.onClicked.removeListener(holdClick);
-  start_background(held, heldClicks);
+  start_background(held, heldExternal, heldClicks);
 });

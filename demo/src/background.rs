@@ -10,10 +10,12 @@ use wasm_bindgen::JsCast;
 use webext_port::{runtime, tabs, ConnectListener, DisconnectListener, MessageListener, Port};
 
 /// A port together with the guards that keep its listeners alive.
-struct Connection {
-    port: Port,
-    _on_message: Option<MessageListener>,
-    _on_disconnect: Option<DisconnectListener>,
+pub(crate) struct Connection {
+    pub port: Port,
+    /// Held only to keep the listener registered.
+    pub _on_message: Option<MessageListener>,
+    /// Held only to keep the listener registered.
+    pub _on_disconnect: Option<DisconnectListener>,
 }
 
 #[derive(Default)]
@@ -24,8 +26,8 @@ struct Background {
     received: HashMap<i32, Vec<String>>,
     /// Ports this script opened with `tabs.connect`, kept until they close.
     opened: Vec<Connection>,
-    /// What each "watch-me" port's on_disconnect reported.
-    watched: Vec<String>,
+    /// What each watched port's on_disconnect reported, by port name.
+    watched: HashMap<String, Vec<String>>,
     on_connect: Option<ConnectListener>,
     on_clicked: Option<Closure<dyn FnMut(JsValue)>>,
 }
@@ -38,7 +40,8 @@ fn with<R>(f: impl FnOnce(&mut Background) -> R) -> R {
     STATE.with(|state| f(&mut state.borrow_mut()))
 }
 
-pub fn start(held: &JsValue, held_clicks: u32) {
+pub fn start(held: &JsValue, held_external: &JsValue, held_clicks: u32) {
+    crate::external::listen(held_external);
     match runtime::on_connect_with_held(held, connected) {
         Ok(listener) => with(|bg| bg.on_connect = Some(listener)),
         Err(err) => log(&format!("cannot listen for connections: {err}")),
@@ -83,7 +86,24 @@ fn connected(port: Port) {
         "disconnect-me" => {
             let _ = port.disconnect();
         }
-        "watch-me" => watch(port),
+        "watch-me" | "double" => watch(port),
+        "late-listener" => {
+            let _ = port.post(&object(&[("greeting", "early".into())]));
+            keep_opened(Connection {
+                port,
+                _on_message: None,
+                _on_disconnect: None,
+            });
+        }
+        "two-messages" => two_messages(port),
+        "" => {
+            let tab = port.sender().and_then(|s| s.tab).and_then(|t| t.id);
+            let main = with(|bg| tab.and_then(|t| bg.ports.get(&t)).map(|c| c.port.clone()));
+            if let Some(main) = main {
+                reply(&main, "runtime_connect_default_name", "\"\"");
+            }
+            let _ = port.disconnect();
+        }
         other => log(&format!("ignoring a port named {other:?}")),
     }
 }
@@ -108,7 +128,8 @@ fn store_content_port(port: Port) {
                     }
                 });
             } else if let Some(cmd) = string(&message, "cmd") {
-                command(&cmd, tab_id, &replies);
+                let arg = string(&message, "arg").unwrap_or_default();
+                command(&cmd, &arg, tab_id, &replies);
             }
         })
         .ok();
@@ -130,8 +151,29 @@ fn store_content_port(port: Port) {
     });
 }
 
+/// On `{cmd: "send-two"}`, posts two messages.
+fn two_messages(port: Port) {
+    let sender = port.clone();
+    let on_message = port
+        .on_message(move |_| {
+            for n in 1..=2 {
+                let _ = sender.post(&object(&[("n", n.into())]));
+            }
+        })
+        .ok();
+    keep_opened(Connection {
+        port,
+        _on_message: on_message,
+        _on_disconnect: None,
+    });
+}
+
+/// Records every disconnect of a watched port under its name.
 fn watch(port: Port) {
-    let guard = port.on_disconnect(|why| with(|bg| bg.watched.push(reason(&why))));
+    let name = port.name().to_owned();
+    let guard = port.on_disconnect(move |why| {
+        with(|bg| bg.watched.entry(name).or_default().push(reason(&why)))
+    });
     let _ = port.post(&object(&[("greeting", "watching".into())]));
     keep_opened(Connection {
         port,
@@ -140,14 +182,16 @@ fn watch(port: Port) {
     });
 }
 
-fn keep_opened(connection: Connection) {
+/// Keeps a port we opened (and its guards) until it is closed; closed ones are let go.
+pub(crate) fn keep_opened(connection: Connection) {
     with(|bg| {
         bg.opened.retain(|c| c.port.is_connected());
         bg.opened.push(connection);
     });
 }
 
-fn reply(port: &Port, key: &str, value: impl Into<String>) {
+/// Answers a test command over the content script's port: `{reply: key, value}`.
+pub(crate) fn reply(port: &Port, key: &str, value: impl Into<String>) {
     let value = value.into();
     if let Err(err) = port.post(&object(&[("reply", key.into()), ("value", value.into())])) {
         log(&format!("cannot reply {key}: {err}"));
@@ -164,7 +208,10 @@ fn broadcast() -> usize {
         .count()
 }
 
-fn command(cmd: &str, tab_id: i32, requester: &Port) {
+fn command(cmd: &str, arg: &str, tab_id: i32, requester: &Port) {
+    if crate::native::command(cmd, requester) || crate::external::command(cmd, arg, requester) {
+        return;
+    }
     match cmd {
         "port-count" => reply(
             requester,
@@ -217,9 +264,9 @@ fn command(cmd: &str, tab_id: i32, requester: &Port) {
             );
         }
         "watch-report" => {
-            let watched = with(|bg| bg.watched.clone());
+            let watched = with(|bg| bg.watched.get(arg).cloned().unwrap_or_default());
             let value = format!("{} x{}", watched.join(","), watched.len());
-            reply(requester, "remote_disconnect_background", value);
+            reply(requester, &format!("watched_{arg}"), value);
         }
         other => reply(requester, "unknown_command", other),
     }
@@ -260,7 +307,7 @@ fn describe_sender(port: &Port) -> String {
     )
 }
 
-fn runtime_id() -> Option<String> {
+pub(crate) fn runtime_id() -> Option<String> {
     ["chrome", "browser"].iter().find_map(|ns| {
         let ns = Reflect::get(&js_sys::global(), &JsValue::from_str(ns)).ok()?;
         let runtime = Reflect::get(&ns, &"runtime".into()).ok()?;
@@ -303,14 +350,19 @@ fn connect_back(tab_id: i32, requester: Port) {
 }
 
 /// Replies with how a port we opened was disconnected (e.g. `err:no_receiver`).
-fn report_disconnect(
+pub(crate) fn report_disconnect(
     opened: Result<Port, webext_port::PortError>,
     requester: Port,
     key: &'static str,
 ) {
     match opened {
         Ok(port) => {
-            let guard = port.on_disconnect(move |why| reply(&requester, key, reason(&why)));
+            let guard = port.on_disconnect(move |why| {
+                // The browser's own words, for the test log (not compared across browsers).
+                let detail = why.error().map_or("", |e| e.message()).to_owned();
+                reply(&requester, &format!("{key}_detail"), detail);
+                reply(&requester, key, reason(&why));
+            });
             keep_opened(Connection {
                 port,
                 _on_message: None,

@@ -92,12 +92,14 @@ fn listen_for_clicks() {
     let closure = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
         let Some(port) = main_port() else { return };
         let _ = port.post(&object(&[("greeting", "they clicked the page!".into())]));
-        let cmd = event
+        let target = event
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|e| e.get_attribute("data-cmd"));
-        if let Some(cmd) = cmd {
-            run(&cmd, &port);
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        if let Some(cmd) = target.as_ref().and_then(|e| e.get_attribute("data-cmd")) {
+            let arg = target
+                .and_then(|e| e.get_attribute("data-arg"))
+                .unwrap_or_default();
+            run(&cmd, &arg, &port);
         }
     });
     if body
@@ -108,8 +110,19 @@ fn listen_for_clicks() {
     }
 }
 
-fn run(cmd: &str, port: &Port) {
+fn run(cmd: &str, arg: &str, port: &Port) {
     match cmd {
+        "more-unserializable" => more_unserializable(port),
+        "late-listener" => late_listener(),
+        "drop-listener" => drop_listener(),
+        "post-inside-on-disconnect" => post_inside_on_disconnect(),
+        "double-disconnect" => local_disconnect("double", 2, "double_disconnect"),
+        "default-name" => {
+            let result = runtime::connect(&ConnectInfo::new()).map(drop);
+            if result.is_err() {
+                report("runtime_connect_default_name", &outcome(&result));
+            }
+        }
         "post-after-disconnect" => {
             let result = runtime::connect(&ConnectInfo::named("ephemeral")).and_then(|p| {
                 p.disconnect()?;
@@ -119,10 +132,10 @@ fn run(cmd: &str, port: &Port) {
         }
         "unserializable" => unserializable(port),
         "remote-disconnect" => remote_disconnect(),
-        "local-disconnect" => local_disconnect(),
+        "local-disconnect" => local_disconnect("watch-me", 1, "local_disconnect"),
         // Everything else is the background's to answer.
         other => {
-            if let Err(err) = port.post(&object(&[("cmd", other.into())])) {
+            if let Err(err) = port.post(&object(&[("cmd", other.into()), ("arg", arg.into())])) {
                 report("command", &format!("err:{}", err.kind()));
             }
         }
@@ -176,28 +189,122 @@ fn remote_disconnect() {
     });
 }
 
-/// We disconnect "watch-me" once the background watches it; the background counts its on_disconnect.
-fn local_disconnect() {
-    let port = match runtime::connect(&ConnectInfo::named("watch-me")) {
+/// We disconnect a port named `name` (`times` times) once the background watches it; then ask the
+/// background how many disconnects it saw on ports of that name.
+fn local_disconnect(name: &'static str, times: usize, key: &'static str) {
+    let port = match runtime::connect(&ConnectInfo::named(name)) {
         Ok(port) => port,
-        Err(err) => {
-            return report(
-                "remote_disconnect_background",
-                &format!("err:{}", err.kind()),
-            )
-        }
+        Err(err) => return report(key, &format!("err:{}", err.kind())),
     };
     let closing = port.clone();
     let guard = port.on_message(move |_watching| {
-        let _ = closing.disconnect();
-        wasm_bindgen_futures::spawn_local(async {
+        let results: Vec<String> = (0..times).map(|_| outcome(&closing.disconnect())).collect();
+        report(key, &results.join(" "));
+        wasm_bindgen_futures::spawn_local(async move {
             sleep(1000).await;
             if let Some(main) = main_port() {
-                let _ = main.post(&object(&[("cmd", "watch-report".into())]));
+                let _ = main.post(&object(&[
+                    ("cmd", "watch-report".into()),
+                    ("arg", name.into()),
+                ]));
             }
         });
     });
     with(|cs| cs.guards.extend(guard.ok()));
+}
+
+/// More values that JSON and structured clone deliver differently: refused in both browsers.
+fn more_unserializable(port: &Port) {
+    let map = js_sys::Map::new();
+    map.set(&"k".into(), &1.into());
+    let cases: [(&str, wasm_bindgen::JsValue); 5] = [
+        ("post_map", map.into()),
+        ("post_undefined", wasm_bindgen::JsValue::UNDEFINED),
+        ("post_nan", f64::NAN.into()),
+        ("post_date", js_sys::Date::new_0().into()),
+        (
+            "post_array_with_undefined",
+            js_sys::Array::of1(&wasm_bindgen::JsValue::UNDEFINED).into(),
+        ),
+    ];
+    for (key, value) in cases {
+        report(key, &outcome(&port.post(&value)));
+    }
+    // An object property holding undefined reads the same in both browsers: allowed.
+    let plain = object(&[
+        ("greeting", "undefined inside".into()),
+        ("absent", wasm_bindgen::JsValue::UNDEFINED),
+    ]);
+    report(
+        "post_object_with_undefined_property",
+        &outcome(&port.post(&plain)),
+    );
+}
+
+/// The background posts "early" the moment it receives the port; we add on_message 500 ms later
+/// and must still get it (the browser alone would drop it).
+fn late_listener() {
+    let port = match runtime::connect(&ConnectInfo::named("late-listener")) {
+        Ok(port) => port,
+        Err(err) => {
+            return report(
+                "message_before_listener_is_kept",
+                &format!("err:{}", err.kind()),
+            )
+        }
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        sleep(500).await;
+        let guard = port.on_message(|message| {
+            report(
+                "message_before_listener_is_kept",
+                &string(&message, "greeting").unwrap_or_default(),
+            );
+        });
+        with(|cs| cs.guards.extend(guard.ok()));
+    });
+}
+
+/// Listener A is dropped at once, listener B stays: the background's two messages reach B only.
+fn drop_listener() {
+    let port = match runtime::connect(&ConnectInfo::named("two-messages")) {
+        Ok(port) => port,
+        Err(err) => {
+            return report(
+                "dropped_listener_receives_nothing",
+                &format!("err:{}", err.kind()),
+            )
+        }
+    };
+    let (a, b) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    let count_a = a.clone();
+    drop(port.on_message(move |_| count_a.set(count_a.get() + 1)));
+    let count_b = b.clone();
+    let guard = port.on_message(move |_| count_b.set(count_b.get() + 1));
+    with(|cs| cs.guards.extend(guard.ok()));
+    let _ = port.post(&object(&[("cmd", "send-two".into())]));
+    wasm_bindgen_futures::spawn_local(async move {
+        sleep(1000).await;
+        report(
+            "dropped_listener_receives_nothing",
+            &format!("A={} B={}", a.get(), b.get()),
+        );
+        let _ = port.disconnect();
+    });
+}
+
+/// Posting from inside on_disconnect (the port is already gone) is an error, not a throw.
+fn post_inside_on_disconnect() {
+    let port = match runtime::connect(&ConnectInfo::named("disconnect-me")) {
+        Ok(port) => port,
+        Err(err) => return report("post_inside_on_disconnect", &format!("err:{}", err.kind())),
+    };
+    let inside = port.clone();
+    let guard = port.on_disconnect(move |_| {
+        let result = inside.post(&object(&[("greeting", "from inside".into())]));
+        report("post_inside_on_disconnect", &outcome(&result));
+    });
+    with(|cs| cs.disconnect_guards.push(guard));
 }
 
 /// `runtime.onConnect` in the content script: ports the background opened with `tabs.connect`.

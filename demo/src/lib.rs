@@ -9,15 +9,18 @@
 
 mod background;
 mod content;
+mod external;
 mod js;
+mod native;
 
 use wasm_bindgen::prelude::*;
 
-/// Starts the background script; `held` is the holder from `www/hold.js`, `held_clicks` the
-/// `action.onClicked` events that came before the wasm was ready.
+/// Starts the background script; `held` and `held_external` are the `onConnect` and
+/// `onConnectExternal` holders from `www/hold.js`, `held_clicks` the `action.onClicked` events
+/// that came before the wasm was ready.
 #[wasm_bindgen]
-pub fn start_background(held: JsValue, held_clicks: js_sys::Array) {
-    background::start(&held, held_clicks.length());
+pub fn start_background(held: JsValue, held_external: JsValue, held_clicks: js_sys::Array) {
+    background::start(&held, &held_external, held_clicks.length());
 }
 
 /// Starts the content script.

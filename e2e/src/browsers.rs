@@ -65,9 +65,33 @@ fn fresh_profile(kind: Kind) -> Result<PathBuf> {
     Ok(dir)
 }
 
-pub fn launch(kind: Kind, extension: &Path, logs: &Path) -> Result<Browser> {
-    let extension = extension.display().to_string();
+/// What to load: the extensions, and the native messaging host manifests built by build.sh.
+pub struct Load<'a> {
+    pub extensions: &'a [PathBuf],
+    pub native_manifests: &'a Path,
+}
+
+pub fn launch(kind: Kind, load: &Load, logs: &Path) -> Result<Browser> {
+    let dirs: Vec<String> = load
+        .extensions
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let extension = dirs.join(",");
     let profile = fresh_profile(kind)?;
+    if kind == Kind::Chromium {
+        // A profile given with --user-data-dir reads its own NativeMessagingHosts/ (no root needed).
+        let hosts = profile.join("NativeMessagingHosts");
+        std::fs::create_dir_all(&hosts).map_err(|e| e.to_string())?;
+        let source = load.native_manifests.join("chromium");
+        for entry in std::fs::read_dir(&source)
+            .map_err(|e| format!("{}: {e}", source.display()))?
+            .flatten()
+        {
+            std::fs::copy(entry.path(), hosts.join(entry.file_name()))
+                .map_err(|e| e.to_string())?;
+        }
+    }
     let port = free_port().map_err(|e| e.to_string())?;
     let log = logs.join(format!("{}-driver.log", kind.name()));
     let (program, args, capabilities) = match kind {
@@ -120,7 +144,9 @@ pub fn launch(kind: Kind, extension: &Path, logs: &Path) -> Result<Browser> {
     let session = Session::new(&base, capabilities)?;
     let browser = Browser { session, driver };
     if kind == Kind::Firefox {
-        browser.session.install_firefox_addon(&extension)?;
+        for dir in &dirs {
+            browser.session.install_firefox_addon(dir)?;
+        }
     }
     Ok(browser)
 }

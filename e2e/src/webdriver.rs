@@ -121,6 +121,15 @@ impl Session {
             .map(drop)
     }
 
+    /// Sets `data-arg` on the element matching `selector`.
+    pub fn set_arg(&self, selector: &str, arg: &str) -> Result<()> {
+        self.execute(
+            "document.querySelector(arguments[0]).dataset.arg = arguments[1];",
+            json!([selector, arg]),
+        )
+        .map(drop)
+    }
+
     /// Opens a new tab and returns its handle (without switching to it).
     pub fn new_tab(&self) -> Result<String> {
         let value = self.cmd("POST", "/window/new", Some(json!({ "type": "tab" })))?;
