@@ -24,21 +24,26 @@ fn is_object(value: &JsValue) -> bool {
     value.is_object() || value.is_function()
 }
 
-/// `<namespace>.runtime` of the first namespace that has one.
-fn runtime_object() -> Result<JsValue, PortError> {
+/// `<namespace>.<member>` of the first namespace (`chrome`, then `browser`) whose member is an
+/// object with a `<method>` function.
+fn api(member: &str, method: &str) -> Option<JsValue> {
     let global = global();
     NAMESPACES
         .iter()
         .map(|ns| get(&global, ns))
         .filter(is_object)
-        .map(|ns| get(&ns, "runtime"))
-        .find(|runtime| is_object(runtime) && get(runtime, "connect").is_function())
-        .ok_or_else(|| {
-            PortError::new(
-                ErrorKind::NotInExtension,
-                "neither chrome.runtime nor browser.runtime exists: not running in an extension",
-            )
-        })
+        .map(|ns| get(&ns, member))
+        .find(|object| is_object(object) && get(object, method).is_function())
+}
+
+/// `<namespace>.runtime` of the first namespace that has one.
+fn runtime_object() -> Result<JsValue, PortError> {
+    api("runtime", "connect").ok_or_else(|| {
+        PortError::new(
+            ErrorKind::NotInExtension,
+            "neither chrome.runtime nor browser.runtime exists: not running in an extension",
+        )
+    })
 }
 
 /// The `runtime` namespace.
@@ -48,14 +53,8 @@ pub(crate) fn runtime() -> Result<RawRuntime, PortError> {
 
 /// The `tabs` namespace (background and extension pages only).
 pub(crate) fn tabs() -> Result<RawTabs, PortError> {
-    let global = global();
     runtime_object()?;
-    NAMESPACES
-        .iter()
-        .map(|ns| get(&global, ns))
-        .filter(is_object)
-        .map(|ns| get(&ns, "tabs"))
-        .find(|tabs| is_object(tabs) && get(tabs, "connect").is_function())
+    api("tabs", "connect")
         .map(JsCast::unchecked_into)
         .ok_or_else(|| {
             PortError::new(

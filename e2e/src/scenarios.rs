@@ -91,6 +91,205 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
 
 const WAIT: Duration = Duration::from_secs(15);
 
+/// One scenario of the scripted part: a command button to click, and the output to read.
+enum Step {
+    /// `(scenario, cmd, key)`: click `cmd`, read output `key`.
+    Click(&'static str, &'static str, &'static str),
+    /// The same, with the peer extension's id as the button's `data-arg`.
+    ClickPeer(&'static str, &'static str, &'static str),
+    /// `(scenario, key)`: read another output of an earlier click.
+    Read(&'static str, &'static str),
+    /// `(scenario, cmd, key)`: click `cmd`, read a process id from `key`, and report whether that
+    /// process is gone within 10 s.
+    ProcessExits(&'static str, &'static str, &'static str),
+}
+
+/// The scripted scenarios, in the order they run (after the two-tab part).
+const STEPS: &[Step] = &[
+    Step::Click(
+        "tabs_connect_round_trip",
+        "tabs-connect-self",
+        "tabs_connect_round_trip",
+    ),
+    Step::Read(
+        "tabs_connect_message_reaches_content",
+        "content_received_from_background",
+    ),
+    Step::Click(
+        "tabs_connect_default_name",
+        "tabs-connect-default-name",
+        "tabs_connect_default_name",
+    ),
+    Step::Click(
+        "tabs_connect_missing_tab",
+        "tabs-connect-missing",
+        "tabs_connect_missing_tab",
+    ),
+    Step::Click(
+        "tabs_connect_negative_tab",
+        "tabs-connect-negative",
+        "tabs_connect_negative_tab",
+    ),
+    Step::Click(
+        "post_after_own_disconnect_content",
+        "post-after-disconnect",
+        "post_after_own_disconnect_content",
+    ),
+    Step::Click(
+        "post_after_own_disconnect_background",
+        "bg-post-after-disconnect",
+        "post_after_own_disconnect_background",
+    ),
+    Step::Click(
+        "post_nested_function",
+        "unserializable",
+        "post_nested_function",
+    ),
+    Step::Read("post_bigint", "post_bigint"),
+    Step::Read("post_cyclic", "post_cyclic"),
+    Step::Read("post_after_rejections", "post_after_rejections"),
+    Step::Click(
+        "remote_disconnect_fires_once_in_content",
+        "remote-disconnect",
+        "remote_disconnect_content",
+    ),
+    Step::Read(
+        "post_after_remote_disconnect",
+        "post_after_remote_disconnect",
+    ),
+    Step::Click(
+        "content_disconnect_fires_once_in_background",
+        "local-disconnect",
+        "watched_watch-me",
+    ),
+    Step::Click("post_map", "more-unserializable", "post_map"),
+    Step::Read("post_undefined", "post_undefined"),
+    Step::Read("post_nan", "post_nan"),
+    Step::Read("post_date", "post_date"),
+    Step::Read("post_array_with_undefined", "post_array_with_undefined"),
+    Step::Read(
+        "post_object_with_undefined_property",
+        "post_object_with_undefined_property",
+    ),
+    Step::Click(
+        "message_before_listener_is_kept",
+        "late-listener",
+        "message_before_listener_is_kept",
+    ),
+    Step::Click(
+        "dropped_listener_receives_nothing",
+        "drop-listener",
+        "dropped_listener_receives_nothing",
+    ),
+    Step::Click(
+        "post_inside_on_disconnect",
+        "post-inside-on-disconnect",
+        "post_inside_on_disconnect",
+    ),
+    Step::Click(
+        "double_disconnect",
+        "double-disconnect",
+        "double_disconnect",
+    ),
+    Step::Read("double_disconnect_seen_once", "watched_double"),
+    Step::Click(
+        "runtime_connect_default_name",
+        "default-name",
+        "runtime_connect_default_name",
+    ),
+    Step::Click("native_echo_round_trip", "native-echo", "native_echo"),
+    Step::Read("native_port_name", "native_port_name"),
+    Step::Click(
+        "native_burst_in_order",
+        "native-burst",
+        "native_burst_in_order",
+    ),
+    Step::Click(
+        "native_host_not_found",
+        "native-not-found",
+        "native_host_not_found",
+    ),
+    Step::Click(
+        "native_invalid_host_name",
+        "native-invalid-name",
+        "native_invalid_host_name",
+    ),
+    Step::Click("native_host_exits", "native-exit", "native_host_exits"),
+    Step::Click("native_host_crashes", "native-crash", "native_host_crashes"),
+    Step::Click(
+        "native_host_sends_over_1mib",
+        "native-oversize",
+        "native_host_sends_over_1mib",
+    ),
+    Step::Click(
+        "native_host_sends_invalid_json",
+        "native-invalid-json",
+        "native_host_sends_invalid_json",
+    ),
+    Step::Click(
+        "native_post_too_large",
+        "native-too-large",
+        "native_post_too_large",
+    ),
+    Step::ProcessExits(
+        "native_disconnect_stops_host",
+        "native-pid",
+        "native_host_pid",
+    ),
+    Step::Read(
+        "native_post_after_disconnect",
+        "native_post_after_disconnect",
+    ),
+    Step::ClickPeer(
+        "external_round_trip",
+        "external-round-trip",
+        "external_round_trip",
+    ),
+    Step::Read(
+        "external_peer_sees_caller_id",
+        "external_peer_sees_caller_id",
+    ),
+    Step::Read("external_port_name_at_peer", "external_port_name_at_peer"),
+    Step::ClickPeer(
+        "external_accepted_round_trip",
+        "external-connect-back",
+        "external_accepted_round_trip",
+    ),
+    Step::Read(
+        "external_accepted_sender_is_peer",
+        "external_accepted_round_trip_sender",
+    ),
+    Step::ClickPeer(
+        "external_rejected_by_allowlist",
+        "external-rejected",
+        "external_rejected_by_allowlist",
+    ),
+    Step::Read(
+        "external_rejected_sender_reported",
+        "external_rejected_by_allowlist_sender",
+    ),
+    Step::Click(
+        "external_unknown_id",
+        "external-unknown-id",
+        "external_unknown_id",
+    ),
+    Step::Click(
+        "external_malformed_id",
+        "external-malformed-id",
+        "external_malformed_id",
+    ),
+    Step::Click(
+        "external_gecko_style_unknown_id",
+        "external-gecko-style-id",
+        "external_gecko_style_unknown_id",
+    ),
+    Step::ClickPeer(
+        "external_peer_disconnects",
+        "external-peer-disconnects",
+        "external_peer_disconnects",
+    ),
+];
+
 struct Run<'a> {
     session: &'a Session,
     seen: Observations,
@@ -119,10 +318,26 @@ impl Run<'_> {
         self.note(scenario, value);
     }
 
-    /// Reads another output the last click produced.
-    fn read(&mut self, scenario: &str, key: &str) {
-        let value = self.session.wait_output(key, WAIT);
-        self.note(scenario, value);
+    fn step(&mut self, step: &Step, peer_id: &str) {
+        match *step {
+            Step::Click(scenario, cmd, key) => self.click(scenario, cmd, key),
+            Step::ClickPeer(scenario, cmd, key) => self.click_with(scenario, cmd, peer_id, key),
+            Step::Read(scenario, key) => {
+                let value = self.session.wait_output(key, WAIT);
+                self.note(scenario, value);
+            }
+            Step::ProcessExits(scenario, cmd, key) => {
+                let pid = self
+                    .session
+                    .clear_output(key)
+                    .and_then(|()| self.session.click_css(&format!("[data-cmd=\"{cmd}\"]")))
+                    .and_then(|()| self.session.wait_output(key, WAIT));
+                self.note(
+                    scenario,
+                    pid.and_then(|pid| process_exits(&pid, Duration::from_secs(10))),
+                );
+            }
+        }
     }
 }
 
@@ -194,197 +409,9 @@ pub fn run(session: &Session, origin: &str, peer_id: &str) -> Observations {
         }
     }
 
-    run.click(
-        "tabs_connect_round_trip",
-        "tabs-connect-self",
-        "tabs_connect_round_trip",
-    );
-    let received = session.wait_output("content_received_from_background", WAIT);
-    run.note("tabs_connect_message_reaches_content", received);
-    run.click(
-        "tabs_connect_default_name",
-        "tabs-connect-default-name",
-        "tabs_connect_default_name",
-    );
-    run.click(
-        "tabs_connect_missing_tab",
-        "tabs-connect-missing",
-        "tabs_connect_missing_tab",
-    );
-    run.click(
-        "tabs_connect_negative_tab",
-        "tabs-connect-negative",
-        "tabs_connect_negative_tab",
-    );
-    run.click(
-        "post_after_own_disconnect_content",
-        "post-after-disconnect",
-        "post_after_own_disconnect_content",
-    );
-    run.click(
-        "post_after_own_disconnect_background",
-        "bg-post-after-disconnect",
-        "post_after_own_disconnect_background",
-    );
-    run.click(
-        "post_nested_function",
-        "unserializable",
-        "post_nested_function",
-    );
-    for key in ["post_bigint", "post_cyclic", "post_after_rejections"] {
-        let value = session.wait_output(key, WAIT);
-        run.note(key, value);
+    for step in STEPS {
+        run.step(step, peer_id);
     }
-    run.click(
-        "remote_disconnect_fires_once_in_content",
-        "remote-disconnect",
-        "remote_disconnect_content",
-    );
-    let value = session.wait_output("post_after_remote_disconnect", WAIT);
-    run.note("post_after_remote_disconnect", value);
-    run.click(
-        "content_disconnect_fires_once_in_background",
-        "local-disconnect",
-        "watched_watch-me",
-    );
-
-    run.click("post_map", "more-unserializable", "post_map");
-    for key in [
-        "post_undefined",
-        "post_nan",
-        "post_date",
-        "post_array_with_undefined",
-        "post_object_with_undefined_property",
-    ] {
-        run.read(key, key);
-    }
-    run.click(
-        "message_before_listener_is_kept",
-        "late-listener",
-        "message_before_listener_is_kept",
-    );
-    run.click(
-        "dropped_listener_receives_nothing",
-        "drop-listener",
-        "dropped_listener_receives_nothing",
-    );
-    run.click(
-        "post_inside_on_disconnect",
-        "post-inside-on-disconnect",
-        "post_inside_on_disconnect",
-    );
-    run.click(
-        "double_disconnect",
-        "double-disconnect",
-        "double_disconnect",
-    );
-    run.read("double_disconnect_seen_once", "watched_double");
-    run.click(
-        "runtime_connect_default_name",
-        "default-name",
-        "runtime_connect_default_name",
-    );
-
-    run.click("native_echo_round_trip", "native-echo", "native_echo");
-    run.read("native_port_name", "native_port_name");
-    run.click(
-        "native_burst_in_order",
-        "native-burst",
-        "native_burst_in_order",
-    );
-    run.click(
-        "native_host_not_found",
-        "native-not-found",
-        "native_host_not_found",
-    );
-    run.click(
-        "native_invalid_host_name",
-        "native-invalid-name",
-        "native_invalid_host_name",
-    );
-    run.click("native_host_exits", "native-exit", "native_host_exits");
-    run.click("native_host_crashes", "native-crash", "native_host_crashes");
-    run.click(
-        "native_host_sends_over_1mib",
-        "native-oversize",
-        "native_host_sends_over_1mib",
-    );
-    run.click(
-        "native_host_sends_invalid_json",
-        "native-invalid-json",
-        "native_host_sends_invalid_json",
-    );
-    run.click(
-        "native_post_too_large",
-        "native-too-large",
-        "native_post_too_large",
-    );
-
-    let pid = session
-        .clear_output("native_host_pid")
-        .and_then(|()| session.click_css("[data-cmd=\"native-pid\"]"))
-        .and_then(|()| session.wait_output("native_host_pid", WAIT));
-    run.read(
-        "native_post_after_disconnect",
-        "native_post_after_disconnect",
-    );
-    run.note(
-        "native_disconnect_stops_host",
-        pid.and_then(|pid| process_exits(&pid, Duration::from_secs(10))),
-    );
-
-    run.click_with(
-        "external_round_trip",
-        "external-round-trip",
-        peer_id,
-        "external_round_trip",
-    );
-    run.read(
-        "external_peer_sees_caller_id",
-        "external_peer_sees_caller_id",
-    );
-    run.read("external_port_name_at_peer", "external_port_name_at_peer");
-    run.click_with(
-        "external_accepted_round_trip",
-        "external-connect-back",
-        peer_id,
-        "external_accepted_round_trip",
-    );
-    run.read(
-        "external_accepted_sender_is_peer",
-        "external_accepted_round_trip_sender",
-    );
-    run.click_with(
-        "external_rejected_by_allowlist",
-        "external-rejected",
-        peer_id,
-        "external_rejected_by_allowlist",
-    );
-    run.read(
-        "external_rejected_sender_reported",
-        "external_rejected_by_allowlist_sender",
-    );
-    run.click(
-        "external_unknown_id",
-        "external-unknown-id",
-        "external_unknown_id",
-    );
-    run.click(
-        "external_malformed_id",
-        "external-malformed-id",
-        "external_malformed_id",
-    );
-    run.click(
-        "external_gecko_style_unknown_id",
-        "external-gecko-style-id",
-        "external_gecko_style_unknown_id",
-    );
-    run.click_with(
-        "external_peer_disconnects",
-        "external-peer-disconnects",
-        peer_id,
-        "external_peer_disconnects",
-    );
 
     // Closing the second tab disconnects its port; the background must drop it.
     let closed = tabs.and_then(|(first, second)| {
