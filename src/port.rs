@@ -123,7 +123,13 @@ fn disconnected_error() -> PortError {
 /// Rejects values that would cross differently (or not at all) in Chromium and Firefox.
 fn check_serializable(message: &JsValue) -> Result<(), PortError> {
     let why = if message.is_object() {
-        sys::why_not_serializable(message)
+        // A getter or Proxy that throws while being read cannot be sent either.
+        sys::why_not_serializable(message).unwrap_or_else(|thrown| {
+            Some(format!(
+                "a value that throws when read ({})",
+                error_from_js(&thrown).message()
+            ))
+        })
     } else if message.is_string() || message.is_null() || message.as_bool().is_some() {
         None
     } else if let Some(number) = message.as_f64() {
@@ -347,7 +353,11 @@ impl Port {
     /// ```
     pub fn post(&self, message: &JsValue) -> Result<(), PortError> {
         check_serializable(message)?;
-        if self.inner.native && sys::json_longer_than(message, NATIVE_MESSAGE_LIMIT as f64) {
+        let too_long = self.inner.native
+            && sys::json_longer_than(message, NATIVE_MESSAGE_LIMIT as f64).map_err(|thrown| {
+                PortError::new(ErrorKind::NotSerializable, error_from_js(&thrown).message())
+            })?;
+        if too_long {
             return Err(PortError::new(
                 ErrorKind::MessageTooLarge,
                 format!("a message to a native host may be at most {NATIVE_MESSAGE_LIMIT} bytes of JSON"),

@@ -75,12 +75,12 @@ extern "C" {
 #[wasm_bindgen(module = "/src/js/serializable.js")]
 extern "C" {
     /// `null` when `value` crosses a port the same way in every browser, else why it does not.
-    #[wasm_bindgen(js_name = whyNotSerializable)]
-    pub fn why_not_serializable(value: &JsValue) -> Option<String>;
+    #[wasm_bindgen(catch, js_name = whyNotSerializable)]
+    pub fn why_not_serializable(value: &JsValue) -> Result<Option<String>, JsValue>;
 
     /// Whether `value` as UTF-8 JSON is longer than `limit` bytes.
-    #[wasm_bindgen(js_name = jsonLongerThan)]
-    pub fn json_longer_than(value: &JsValue, limit: f64) -> bool;
+    #[wasm_bindgen(catch, js_name = jsonLongerThan)]
+    pub fn json_longer_than(value: &JsValue, limit: f64) -> Result<bool, JsValue>;
 }
 
 #[wasm_bindgen(module = "/src/js/unreachable_port.js")]

@@ -16,8 +16,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use webext_port::{
-    runtime, tabs, ConnectInfo, Disconnect, DisconnectListener, ErrorKind, MessageListener, Port,
-    PortError,
+    runtime, tabs, ConnectInfo, Disconnect, DisconnectListener, ErrorKind, MessageListener,
+    MessageSender, Port, PortError, NATIVE_MESSAGE_LIMIT,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -47,6 +47,14 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = dispatchConnectExternal)]
     fn dispatch_connect_external(this: &Controller, name: &str) -> Remote;
+
+    /// Another extension, with this id, connects to us.
+    #[wasm_bindgen(method, js_name = dispatchConnectExternal)]
+    fn dispatch_connect_external_from(this: &Controller, name: &str, id: &str) -> Remote;
+
+    /// A web page connects through `externally_connectable`: a sender without an extension id.
+    #[wasm_bindgen(method, js_name = dispatchConnectFromWebPage)]
+    fn dispatch_connect_from_web_page(this: &Controller, name: &str) -> Remote;
 
     #[wasm_bindgen(method, getter, js_name = onConnectExternalListenerCount)]
     fn on_connect_external_listener_count(this: &Controller) -> u32;
@@ -108,6 +116,14 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn fail(this: &Remote, message: &str);
+
+    /// The native host exits: Chromium's "Native host has exited.", Firefox's clean end.
+    #[wasm_bindgen(method, js_name = exitHost)]
+    fn exit_host(this: &Remote);
+
+    /// The native host sends a message over 1 MiB; each browser closes the port its way.
+    #[wasm_bindgen(method, js_name = hostSendsOversized)]
+    fn host_sends_oversized(this: &Remote);
 
     #[wasm_bindgen(method, js_name = listenerCount)]
     fn listener_count(this: &Remote, event: &str) -> u32;
@@ -245,6 +261,32 @@ fn object(entries: &[(&str, JsValue)]) -> JsValue {
         Reflect::set(&object, &(*key).into(), value).expect("Reflect.set");
     }
     object.into()
+}
+
+/// Runs `body` as a JS function and returns its result (for values Rust cannot easily build).
+fn js(body: &str) -> JsValue {
+    js_sys::Function::new_no_args(body)
+        .call0(&JsValue::UNDEFINED)
+        .expect("the snippet runs")
+}
+
+/// The value of `expression`, evaluated with `w` = the window of a fresh same-origin iframe.
+fn in_other_realm(expression: &str) -> JsValue {
+    js(&format!(
+        "const frame = document.createElement('iframe');
+         document.body.appendChild(frame);
+         const w = frame.contentWindow;
+         const value = {expression};
+         frame.remove();
+         return value;"
+    ))
+}
+
+/// Waits for one microtask turn (less than a task: the fake delivers on tasks).
+async fn next_microtask() {
+    JsFuture::from(js_sys::Promise::resolve(&JsValue::UNDEFINED))
+        .await
+        .expect("resolved");
 }
 
 fn error_of(reasons: &Log<Disconnect>) -> PortError {
@@ -555,23 +597,21 @@ in_both_browsers! {
         assert_eq!(fake.unchecked_last_errors(), 0);
     }
 
-    /// A malformed or unknown extension id is `NoReceiver`: Chromium throws at once, Firefox
-    /// reports it later; the kind is the same.
+    /// An id no extension answers to is `NoReceiver` through `on_disconnect` in both browsers
+    /// (Chromium throws at once for this malformed id, the library turns that into a port), with
+    /// the browser's words kept.
     async fn connect_external_to_unknown_extension_is_no_receiver(fake) {
-        let result = runtime::connect_external("nonexistent@example.org", &ConnectInfo::new());
-        assert_eq!(result.is_err(), fake.is_chromium(), "where it surfaces: {result:?}");
-        let err = match result {
-            Err(err) => {
-                assert!(err.message().contains("Invalid extension id"), "{err}");
-                err
-            }
-            Ok(port) => {
-                let (reasons, _guard) = record_disconnects(&port);
-                fake.settle().await;
-                error_of(&reasons)
-            }
-        };
+        let port = runtime::connect_external("nonexistent@example.org", &ConnectInfo::new())
+            .expect("a port in every browser");
+        let (reasons, _guard) = record_disconnects(&port);
+        fake.settle().await;
+        let err = error_of(&reasons);
         assert_eq!(err.kind(), ErrorKind::NoReceiver);
+        if fake.is_chromium() {
+            assert!(err.message().contains("Invalid extension id"), "{err}");
+        } else {
+            assert_eq!(err.message(), NO_RECEIVER);
+        }
     }
 
     /// `on_connect` hands over a port whose `sender` is read field by field, with each browser's
@@ -963,6 +1003,412 @@ in_both_browsers! {
         };
         assert_eq!(*seen.borrow(), [JsValue::from_str(words)]);
         assert!(get(&runtime, "lastError").is_undefined(), "lastError only during the dispatch");
+        drop(read);
+    }
+}
+
+/// The id of an extension the allowlist tests let in, and a second one in Chromium's shape.
+const PEER: &str = "peer@example.org";
+const PEER_CHROMIUM: &str = "eeipkioiegfamkjepdbdpahhcblbddbb";
+
+fn record_rejections() -> (
+    Log<Option<MessageSender>>,
+    impl FnMut(Option<MessageSender>),
+) {
+    let log = Log::default();
+    let sink = log.clone();
+    (log, move |sender| sink.borrow_mut().push(sender))
+}
+
+/// Posts each `(what, value)` and checks it is refused as `NotSerializable`.
+fn assert_not_serializable(port: &Port, values: Vec<(&str, JsValue)>) {
+    for (what, value) in values {
+        let err = port.post(&value).expect_err(what);
+        assert_eq!(err.kind(), ErrorKind::NotSerializable, "{what}: {err}");
+    }
+}
+
+in_both_browsers! {
+    /// Values JSON would turn into something else (Map, Set and Date into `{}` or a string, NaN
+    /// and ±Infinity into null, undefined into null or nothing) are `NotSerializable` in both
+    /// browsers, at the top or nested, and nothing reaches the other end.
+    async fn map_date_nan_undefined_are_not_serializable(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let date = js("return new Date(0)");
+        assert_not_serializable(&port, vec![
+            ("Map", js("return new Map([[1, 2]])")),
+            ("empty Map", js("return new Map()")),
+            ("Set", js("return new Set([1])")),
+            ("Date", date.clone()),
+            ("NaN", f64::NAN.into()),
+            ("Infinity", f64::INFINITY.into()),
+            ("-Infinity", f64::NEG_INFINITY.into()),
+            ("top-level undefined", JsValue::UNDEFINED),
+            ("undefined in an array", js("return [1, undefined, 3]")),
+            ("hole in an array", js("return [1, , 3]")),
+            ("nested Map", object(&[("m", js("return new Map()"))])),
+            ("Date deep in arrays", Array::of1(&Array::of2(&1.into(), &date).into()).into()),
+            ("nested NaN", object(&[("a", object(&[("n", f64::NAN.into())]))])),
+            ("Infinity in an array", Array::of1(&f64::INFINITY.into()).into()),
+        ]);
+        fake.settle().await;
+        assert!(received(&remote).is_empty(), "nothing reached the other end");
+        assert!(port.is_connected());
+        port.post(&"still usable".into()).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#""still usable""#]);
+    }
+
+    /// Objects that are not plain (RegExp, typed arrays, ArrayBuffer, class instances, boxed
+    /// primitives, errors, DOM nodes, objects with `toJSON`), including another realm's, are
+    /// `NotSerializable` in both browsers.
+    async fn non_plain_objects_are_not_serializable(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        assert_not_serializable(&port, vec![
+            ("RegExp", js("return /x/g")),
+            ("Uint8Array", js("return new Uint8Array([1, 2])")),
+            ("ArrayBuffer", js("return new ArrayBuffer(4)")),
+            ("DataView", js("return new DataView(new ArrayBuffer(4))")),
+            ("class instance", js("return new (class Point { constructor() { this.x = 1; } })()")),
+            ("boxed string", js("return new String('s')")),
+            ("boxed number", js("return new Number(1)")),
+            ("Error", js("return new Error('e')")),
+            ("DOM node", js("return document.createElement('div')")),
+            (
+                "non-enumerable toJSON",
+                js("return Object.defineProperty({ a: 1 }, 'toJSON', { value: () => 2 })"),
+            ),
+            (
+                "inherited toJSON on a null-prototype chain",
+                js("return Object.create(Object.create(null, { toJSON: { value: () => 2 } }))"),
+            ),
+            ("nested RegExp", object(&[("r", js("return /x/"))])),
+            ("Map from another realm", in_other_realm("new w.Map()")),
+            ("Date from another realm", in_other_realm("new w.Date(0)")),
+        ]);
+        fake.settle().await;
+        assert!(received(&remote).is_empty(), "nothing reached the other end");
+        assert!(port.is_connected());
+    }
+
+    /// A value whose getter or Proxy trap throws while the library checks it is
+    /// `NotSerializable`, never a JS throw out of `post`, and nothing is sent.
+    async fn throwing_getter_or_proxy_is_not_serializable(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        assert_not_serializable(&port, vec![
+            ("throwing getter", js("return { get boom() { throw new Error('getter threw'); } }")),
+            (
+                "throwing Proxy",
+                js("return new Proxy({}, { ownKeys() { throw new Error('trap threw'); } })"),
+            ),
+        ]);
+        fake.settle().await;
+        assert!(received(&remote).is_empty(), "nothing reached the other end");
+        assert!(port.is_connected());
+    }
+
+    /// An array with named (non-index) properties is `NotSerializable` in both browsers:
+    /// Chromium's JSON drops them (or calls a `toJSON`), Firefox's structured clone keeps them
+    /// (or throws for a function), so it would arrive differently or not at all.
+    async fn array_with_named_properties_is_not_serializable(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let extra = || js("const a = [1, 2]; a.extra = 3; return a;");
+        assert_not_serializable(&port, vec![
+            ("named property", extra()),
+            ("function property", js("const a = [1]; a.f = () => 1; return a;")),
+            ("non-enumerable toJSON", js("return Object.defineProperty([1], 'toJSON', { value: () => 'x' })")),
+            ("nested", object(&[("list", extra())])),
+        ]);
+        fake.settle().await;
+        assert!(received(&remote).is_empty(), "nothing reached the other end");
+    }
+
+    /// Null, booleans, finite numbers, strings, arrays and plain objects of those cross, at any
+    /// depth, whether the object's prototype is this realm's `Object.prototype`, another realm's,
+    /// or null; they arrive as they were sent.
+    async fn plain_objects_from_any_realm_are_allowed(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let record = r#"{"s":"é𝄞","n":-1.5,"big":1e+300,"b":false,"z":null,"list":[1,[2,{"deep":[]}]],"empty":{}}"#;
+        let messages = [
+            JsValue::NULL,
+            true.into(),
+            0.into(),
+            "text".into(),
+            parse(record),
+            js("const o = Object.create(null); o.a = [1, { b: Object.create(null) }]; return o;"),
+            in_other_realm(r#"w.JSON.parse('{"a":[1,{"b":null}]}')"#),
+            in_other_realm("new w.Array(1, 2)"),
+            in_other_realm("w.Object.create(null)"),
+        ];
+        for message in &messages {
+            port.post(message).unwrap_or_else(|err| panic!("{:?}: {err}", jsons([message])));
+        }
+        fake.settle().await;
+        assert_eq!(
+            received(&remote),
+            ["null", "true", "0", r#""text""#, record, r#"{"a":[1,{"b":{}}]}"#, r#"{"a":[1,{"b":null}]}"#, "[1,2]", "{}"]
+        );
+    }
+
+    /// An object property holding `undefined` does not make a message unserializable: the
+    /// message crosses, and the other side reads that property as undefined in both browsers
+    /// (Chromium's JSON drops it, Firefox's structured clone keeps it).
+    async fn nested_undefined_property_is_allowed(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let message = object(&[
+            ("a", 1.into()),
+            ("skip", JsValue::UNDEFINED),
+            ("inner", object(&[("gone", JsValue::UNDEFINED), ("kept", "x".into())])),
+            ("list", Array::of1(&object(&[("u", JsValue::UNDEFINED)])).into()),
+        ]);
+        port.post(&message).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#"{"a":1,"inner":{"kept":"x"},"list":[{}]}"#]);
+        let got = remote.received().get(0);
+        assert!(get(&got, "skip").is_undefined());
+        assert!(get(&get(&got, "inner"), "gone").is_undefined());
+    }
+
+    /// A malformed id (Chromium throws at `connect`), a well-formed id nobody has, and the empty
+    /// id all give the same outcome in both browsers: `Ok(port)`, posts accepted until the
+    /// browser reports, then one `NoReceiver` disconnect on a later task, and `Disconnected` posts.
+    async fn malformed_and_unknown_extension_ids_fail_the_same_way(fake) {
+        let mut outcomes = Vec::new();
+        for id in ["nonexistent@example.org", "ponmlkjihgfedcbaponmlkjihgfedcbb", ""] {
+            let port = runtime::connect_external(id, &ConnectInfo::named("peer"))
+                .unwrap_or_else(|err| panic!("{id:?}: connect_external failed at once: {err}"));
+            assert_eq!(port.name(), "peer", "{id:?}");
+            let (reasons, _guard) = record_disconnects(&port);
+            let before = port.post(&"early".into());
+            next_microtask().await;
+            assert!(reasons.borrow().is_empty(), "{id:?}: reported before a later task");
+            assert!(port.is_connected(), "{id:?}");
+            fake.settle().await;
+            let err = error_of(&reasons);
+            let after = port.post(&"late".into()).map_err(|e| e.kind());
+            outcomes.push((
+                before.map_err(|e| e.kind()),
+                err.kind(),
+                port.is_connected(),
+                port.error().map(|e| e.kind()),
+                after,
+            ));
+        }
+        let expected = (
+            Ok(()),
+            ErrorKind::NoReceiver,
+            false,
+            Some(ErrorKind::NoReceiver),
+            Err(ErrorKind::Disconnected),
+        );
+        assert_eq!(outcomes, [expected; 3]);
+    }
+
+    /// The native host exiting is `NativeHostExited` in both browsers, though Chromium says
+    /// "Native host has exited." and Firefox reports a clean disconnect (`port.error` null).
+    async fn native_host_exit_is_native_host_exited(fake) {
+        let port = runtime::connect_native("ping_pong").unwrap();
+        let remote = fake.last_remote();
+        let (reasons, _guard) = record_disconnects(&port);
+        remote.exit_host();
+        fake.settle().await;
+        let err = error_of(&reasons);
+        assert_eq!(err.kind(), ErrorKind::NativeHostExited, "{err}");
+        assert_eq!(port.error().map(|e| e.kind()), Some(ErrorKind::NativeHostExited));
+        assert!(!port.is_connected());
+        if fake.is_chromium() {
+            assert_eq!(err.message(), "Native host has exited.");
+        } else {
+            assert!(get(port.raw(), "error").is_null(), "Firefox saw a clean end");
+        }
+        let late = port.post(&"late".into()).unwrap_err();
+        assert_eq!(late.kind(), ErrorKind::Disconnected);
+    }
+
+    /// A host name outside Chromium's rule (lowercase letters, digits, `_`, single inner dots) is
+    /// `InvalidArgument` at once in both browsers, and the browser is never asked.
+    async fn native_invalid_name_is_invalid_argument(fake) {
+        for name in ["Bad-Name", "has space", "", ".x", "x.", "a..b", "Ping_pong", "ping/pong", "ping_pong\n"] {
+            let err = runtime::connect_native(name).expect_err(name);
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{name:?}: {err}");
+        }
+        assert_eq!(fake.opened(), 0, "nothing reached the browser");
+        // The rule's edge: dotted lowercase names with digits and '_' go through.
+        let port = runtime::connect_native("com.example_2.ping_pong").unwrap();
+        assert_eq!(port.name(), "com.example_2.ping_pong");
+        assert_eq!(fake.opened(), 1);
+        fake.settle().await;
+        let err = port.error().expect("the browser looked for it");
+        assert_eq!(err.kind(), ErrorKind::NativeHostNotFound, "{err}");
+    }
+
+    /// A message to a native host whose JSON is over `NATIVE_MESSAGE_LIMIT` UTF-8 bytes is
+    /// `MessageTooLarge` in both browsers and is not sent; exactly the limit is allowed.
+    async fn native_oversized_post_is_message_too_large(fake) {
+        let port = runtime::connect_native("ping_pong").unwrap();
+        let remote = fake.last_remote();
+        let limit = i32::try_from(NATIVE_MESSAGE_LIMIT).unwrap();
+        // A string's JSON is its characters plus two quotes: this one is exactly the limit.
+        let at_limit = js_sys::JsString::from("x").repeat(limit - 2);
+        let over = at_limit.concat(&"x".into());
+        let too_large = |what: &str, message: &JsValue| {
+            let err = port.post(message).expect_err(what);
+            assert_eq!(err.kind(), ErrorKind::MessageTooLarge, "{what}: {err}");
+        };
+        too_large("limit + 1 bytes", &over.clone().into());
+        too_large("inside an object", &object(&[("t", at_limit.clone().into())]));
+        // UTF-8 bytes, not UTF-16 units: "é" is 2 bytes, so half the limit in length is over it.
+        let wide = js_sys::JsString::from("é").repeat(limit / 2);
+        too_large("2-byte characters", &wide.into());
+        fake.settle().await;
+        assert!(received(&remote).is_empty(), "nothing reached the host");
+        assert!(port.is_connected());
+
+        // Exactly the limit passes the size check: on a port we closed, the browser's
+        // Disconnected comes back instead (nothing is copied or sent).
+        let closed = runtime::connect_native("ping_pong").unwrap();
+        closed.disconnect().unwrap();
+        let err = closed.post(&at_limit.into()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Disconnected, "{err}");
+        let err = closed.post(&over.into()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MessageTooLarge, "{err}");
+
+        port.post(&"small".into()).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#""small""#]);
+    }
+
+    /// The host breaking the protocol (here: sending more than 1 MiB) is `NativeProtocolError`
+    /// in both browsers: Chromium's "Error when communicating with the native messaging host."
+    /// and Firefox's "Native application tried to send a message of N bytes…", words kept.
+    async fn native_protocol_errors_are_classified(fake) {
+        let port = runtime::connect_native("ping_pong").unwrap();
+        let (reasons, _guard) = record_disconnects(&port);
+        fake.last_remote().host_sends_oversized();
+        fake.settle().await;
+        let err = error_of(&reasons);
+        assert_eq!(err.kind(), ErrorKind::NativeProtocolError, "{err}");
+        let words = if fake.is_chromium() {
+            "Error when communicating with the native messaging host."
+        } else {
+            "Native application tried to send a message of 1048577 bytes, which exceeds the limit of 1048576 bytes."
+        };
+        assert_eq!(err.message(), words);
+        assert_eq!(port.error().map(|e| e.kind()), Some(ErrorKind::NativeProtocolError));
+    }
+
+    /// `on_connect_external_allowed` hands ports from listed extension ids to `on_port`, open and
+    /// talking both ways; `on_rejected` is not called.
+    async fn allowlist_accepts_listed_ids(fake) {
+        let (ports, on_port) = record_ports();
+        let (rejected, on_rejected) = record_rejections();
+        let guard = runtime::on_connect_external_allowed([PEER, PEER_CHROMIUM], on_port, on_rejected)
+            .unwrap();
+        assert_eq!(fake.on_connect_external_listener_count(), 1);
+        let first = fake.dispatch_connect_external_from("first", PEER);
+        let second = fake.dispatch_connect_external_from("second", PEER_CHROMIUM);
+        assert_eq!(ports.borrow().len(), 2);
+        let [a, b] = <[Port; 2]>::try_from(ports.borrow().clone()).unwrap();
+        assert_eq!((a.name(), b.name()), ("first", "second"));
+        assert_eq!(a.sender().and_then(|s| s.id).as_deref(), Some(PEER));
+        assert_eq!(b.sender().and_then(|s| s.id).as_deref(), Some(PEER_CHROMIUM));
+
+        let (log, _messages) = record_messages(&a);
+        first.post(&"hello".into());
+        a.post(&"welcome".into()).unwrap();
+        b.post(&"welcome too".into()).unwrap();
+        fake.settle().await;
+        assert_eq!(jsons(log.borrow().iter()), [r#""hello""#]);
+        assert_eq!(received(&first), [r#""welcome""#]);
+        assert_eq!(received(&second), [r#""welcome too""#]);
+        assert!(rejected.borrow().is_empty());
+        for remote in [&first, &second] {
+            assert_eq!(remote.disconnect_count(), 0);
+            assert!(remote.library_open());
+        }
+        assert!(a.is_connected() && b.is_connected());
+        drop(guard);
+        assert_eq!(fake.on_connect_external_listener_count(), 0);
+    }
+
+    /// A port from any id not exactly in the list, or from a web page (no id), never reaches
+    /// `on_port`: it is disconnected at once (the opener sees exactly one clean onDisconnect) and
+    /// `on_rejected` gets its sender.
+    async fn allowlist_rejects_and_disconnects_others(fake) {
+        let (ports, on_port) = record_ports();
+        let (rejected, on_rejected) = record_rejections();
+        let _guard = runtime::on_connect_external_allowed([PEER], on_port, on_rejected).unwrap();
+        let strangers = ["stranger@example.org", "peer@example.org.evil", "peer@example", "PEER@example.org", ""];
+        let mut remotes: Vec<Remote> = strangers
+            .iter()
+            .map(|id| fake.dispatch_connect_external_from("knock", id))
+            .collect();
+        remotes.push(fake.dispatch_connect_from_web_page("page"));
+        assert!(ports.borrow().is_empty(), "no rejected port reached on_port");
+        {
+            let rejected = rejected.borrow();
+            let ids: Vec<Option<String>> =
+                rejected.iter().map(|s| s.as_ref().and_then(|s| s.id.clone())).collect();
+            let mut expected: Vec<Option<String>> = strangers.iter().map(|id| Some(id.to_string())).collect();
+            expected.push(None);
+            assert_eq!(ids, expected);
+            let page = rejected[5].as_ref().expect("the web page's sender");
+            assert_eq!(page.url.as_deref(), Some("http://127.0.0.1:8000/page.html"));
+        }
+        fake.settle().await;
+        for remote in &remotes {
+            assert!(!remote.library_open(), "disconnected by the library");
+            assert_eq!(remote.disconnect_count(), 1);
+            assert_eq!(remote.disconnect_error(), None, "a clean disconnect");
+        }
+        fake.settle().await;
+        assert!(remotes.iter().all(|r| r.disconnect_count() == 1), "exactly one onDisconnect");
+        assert!(ports.borrow().is_empty());
+    }
+
+    /// The fake itself, on raw native ports: each browser's words (or Firefox's clean end) for a
+    /// host that exits, sends too much, or has a name outside Chromium's rule.
+    async fn fake_reproduces_native_host_endings(fake) {
+        let chromium = fake.is_chromium();
+        let runtime = get(&get(&js_sys::global().into(), "chrome"), "runtime");
+        let seen: Log<JsValue> = Log::default();
+        let (sink, runtime_now) = (seen.clone(), runtime.clone());
+        // What each onDisconnect saw: the error's message, or null for a clean end.
+        let read = Closure::<dyn FnMut(JsValue)>::new(move |port: JsValue| {
+            let error = if chromium { get(&runtime_now, "lastError") } else { get(&port, "error") };
+            let message = if error.is_object() { get(&error, "message") } else { JsValue::NULL };
+            sink.borrow_mut().push(message);
+        });
+        let open = |application: &str| {
+            let port = call(&runtime, "connectNative", &[application.into()]).unwrap();
+            call(&get(&port, "onDisconnect"), "addListener", &[read.as_ref().clone()]).unwrap();
+        };
+        open("ping_pong");
+        fake.last_remote().exit_host();
+        open("ping_pong");
+        fake.last_remote().host_sends_oversized();
+        open("Bad-Name");
+        fake.settle().await;
+        let expected: [JsValue; 3] = if chromium {
+            [
+                "Native host has exited.".into(),
+                "Error when communicating with the native messaging host.".into(),
+                "Invalid native messaging host name specified.".into(),
+            ]
+        } else {
+            [
+                JsValue::NULL,
+                "Native application tried to send a message of 1048577 bytes, which exceeds the limit of 1048576 bytes.".into(),
+                "No such native application Bad-Name".into(),
+            ]
+        };
+        assert_eq!(*seen.borrow(), expected);
         drop(read);
     }
 }

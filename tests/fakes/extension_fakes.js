@@ -10,6 +10,12 @@
 //                      BigInt, cycles; drops nested fns)          functions/symbols; BigInt, cycles kept)
 //   bad extension id   connect throws a TypeError                 async "Receiving end does not exist."
 //   native port name   ""                                         the application name
+//   native host name   lastError "Invalid native messaging host   "No such native application NAME"
+//     not [a-z0-9_.]   name specified."
+//   native host exits  lastError "Native host has exited."        clean: port.error stays null
+//   host sends > 1 MiB lastError "Error when communicating with   port.error "Native application tried to
+//                      the native messaging host."                send a message of N bytes, which exceeds
+//                                                                 the limit of 1048576 bytes."
 //
 // Everything that crosses a port is delivered asynchronously (setTimeout 0), in order.
 // `installFake(flavor)` returns a controller that plays the other end of every port.
@@ -17,15 +23,23 @@
 const NO_RECEIVER = "Could not establish connection. Receiving end does not exist.";
 const CHROMIUM_ID = "abcdefghijklmnopabcdefghijklmnop";
 const FIREFOX_ID = "fake@webext-port.test";
+const NATIVE_INCOMING_LIMIT = 1024 * 1024; // host → browser, both browsers
 
 const TEXT = {
   chromium: {
     disconnected: "Attempting to use a disconnected port object",
     nativeNotFound: () => "Specified native messaging host not found.",
+    nativeBadName: () => "Invalid native messaging host name specified.",
+    nativeExited: "Native host has exited.", // Firefox: a clean disconnect (null)
+    nativeTooLong: () => "Error when communicating with the native messaging host.",
   },
   firefox: {
     disconnected: "Attempt to postMessage on disconnected port",
     nativeNotFound: (name) => `No such native application ${name}`,
+    nativeBadName: (name) => `No such native application ${name}`, // no name rule of its own
+    nativeExited: null,
+    nativeTooLong: (bytes) =>
+      `Native application tried to send a message of ${bytes} bytes, which exceeds the limit of ${NATIVE_INCOMING_LIMIT} bytes.`,
   },
 };
 
@@ -99,6 +113,7 @@ class End {
     this.disconnectCount = 0; // onDisconnect dispatches on this end (at most one)
     this.disconnectError = null; // the error text of that dispatch, if any
     this.isLibrary = false; // the end the library under test holds (for uncheckedLastErrors)
+    this.native = false; // the host end of a connectNative port
     const port = new FakePort();
     port.name = name;
     if (sender !== undefined) port.sender = sender;
@@ -193,15 +208,35 @@ class Remote {
   post(message) {
     this.end.post(message);
   }
-  /** A clean disconnect from this side. */
+  /** A clean disconnect from this side (a native host cannot do that: it exits, see `exitHost`). */
   disconnect() {
-    this.end.disconnect();
+    if (this.native) this.exitHost();
+    else this.end.disconnect();
   }
   /** An error disconnect: the library's port sees `message` (lastError / port.error). */
   fail(message) {
     if (this.end.closed) return;
     this.end.closed = true;
     this.end.fake.later(() => this.library.disconnected(message));
+  }
+  /** Whether this is the host end of a `connectNative` port. */
+  get native() {
+    return this.end.native;
+  }
+  /** The native host exits (or closes its stdout): Chromium's lastError, Firefox's clean end. */
+  exitHost() {
+    const words = TEXT[this.nativeFlavor("exitHost")].nativeExited;
+    if (words === null) this.end.disconnect();
+    else this.fail(words);
+  }
+  /** The native host sends a message of `bytes` (> 1 MiB): each browser closes the port its way. */
+  hostSendsOversized(bytes = NATIVE_INCOMING_LIMIT + 1) {
+    if (bytes <= NATIVE_INCOMING_LIMIT) throw new Error(`${bytes} bytes is within the limit`);
+    this.fail(TEXT[this.nativeFlavor("hostSendsOversized")].nativeTooLong(bytes));
+  }
+  nativeFlavor(what) {
+    if (!this.native) throw new Error(`${what}: not a native port`);
+    return this.end.fake.flavor;
   }
   /** Number of listeners on the library's port `onMessage` or `onDisconnect`. */
   listenerCount(eventName) {
@@ -339,12 +374,22 @@ class Fake {
       );
     }
     const name = this.flavor === "chromium" ? "" : application;
-    if (this.nativeHosts.includes(application)) return this.open(name, true);
     const [library, far] = channel(this, { name }, { name }, true);
-    far.closed = true;
-    this.later(() => library.disconnected(TEXT[this.flavor].nativeNotFound(application)));
+    far.native = true;
     this.remotes.push(new Remote(far, library));
     this.opened += 1;
+    // Chromium's host name rule (native_messaging_host_manifest.cc); Firefox just finds no host.
+    const validName = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(application);
+    const failure =
+      this.flavor === "chromium" && !validName
+        ? TEXT.chromium.nativeBadName()
+        : this.nativeHosts.includes(application)
+          ? null
+          : TEXT[this.flavor].nativeNotFound(application);
+    if (failure !== null) {
+      far.closed = true;
+      this.later(() => library.disconnected(failure));
+    }
     return library.port;
   }
 
@@ -417,11 +462,29 @@ class Fake {
     return remote;
   }
 
-  /** Another extension connects to us: `dispatchConnect` on `runtime.onConnectExternal`. */
-  dispatchConnectExternal(name = "", sender = undefined) {
-    const id = this.flavor === "chromium" ? "ponmlkjihgfedcbaponmlkjihgfedcba" : "other@webext-port.test";
-    const external = { id, url: "https://example.org/", origin: "https://example.org" };
-    return this.dispatchConnect(name, sender ?? external, "onConnectExternal");
+  /**
+   * Another extension connects to us: `dispatchConnect` on `runtime.onConnectExternal`.
+   * `from` is the sender object, or just the sender's extension id (a string), or undefined for
+   * this browser's default other extension.
+   */
+  dispatchConnectExternal(name = "", from = undefined) {
+    const sender = typeof from === "object" && from !== null ? from : this.externalSender(from);
+    return this.dispatchConnect(name, sender, "onConnectExternal");
+  }
+
+  /** The `sender` of a port another extension (`id`, default: a fixed one) opened to us. */
+  externalSender(id = undefined) {
+    const other = this.flavor === "chromium" ? "ponmlkjihgfedcbaponmlkjihgfedcba" : "other@webext-port.test";
+    return { id: id ?? other, url: "https://example.org/", origin: "https://example.org" };
+  }
+
+  /**
+   * A web page connects through `externally_connectable` (Chromium only, but either fake does it):
+   * `runtime.onConnectExternal` with a sender that has a url, origin and tab but no extension id.
+   */
+  dispatchConnectFromWebPage(name = "") {
+    const { id: _, ...page } = this.defaultSender();
+    return this.dispatchConnect(name, page, "onConnectExternal");
   }
 
   /** Listeners on `runtime.onConnect`. */
