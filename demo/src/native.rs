@@ -175,9 +175,16 @@ fn invalid_json(requester: Port) {
     let decided = Rc::new(std::cell::Cell::new(false));
     let (told, first) = (requester.clone(), decided.clone());
     let on_message = port
-        .on_message(move |_echo| {
+        .on_message(move |message| {
             if !first.replace(true) {
-                reply(&told, key, "message dropped, port open");
+                // The first message must be the echo: the invalid frame itself must not arrive.
+                let text = js_sys::JSON::stringify(&message).map(String::from).unwrap_or_default();
+                let seen = if text == r#"{"echo":"after"}"# {
+                    "message dropped, port open".to_owned()
+                } else {
+                    format!("delivered {text}")
+                };
+                reply(&told, key, seen);
             }
         })
         .ok();
