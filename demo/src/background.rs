@@ -96,6 +96,7 @@ fn connected(port: Port) {
             });
         }
         "two-messages" => two_messages(port),
+        "burst" => burst(port),
         "" => {
             let tab = port.sender().and_then(|s| s.tab).and_then(|t| t.id);
             let main = with(|bg| tab.and_then(|t| bg.ports.get(&t)).map(|c| c.port.clone()));
@@ -158,6 +159,37 @@ fn two_messages(port: Port) {
         .on_message(move |_| {
             for n in 1..=2 {
                 let _ = sender.post(&object(&[("n", n.into())]));
+            }
+        })
+        .ok();
+    keep_opened(Connection {
+        port,
+        _on_message: on_message,
+        _on_disconnect: None,
+    });
+}
+
+/// Counts the content script's numbered messages; on `{done}` reports whether all arrived in
+/// order, then sends 1000 numbered messages back.
+fn burst(port: Port) {
+    let expected = std::rc::Rc::new(std::cell::Cell::new(Some(0u32)));
+    let replies = port.clone();
+    let on_message = port
+        .on_message(move |message| {
+            let seq = js_sys::Reflect::get(&message, &"seq".into())
+                .ok()
+                .and_then(|v| v.as_f64());
+            match (seq, expected.get()) {
+                (Some(seq), Some(want)) if seq == f64::from(want) => expected.set(Some(want + 1)),
+                (Some(_), _) => expected.set(None),
+                (None, got) => {
+                    let summary =
+                        got.map_or("out of order".to_owned(), |n| format!("{n} in order"));
+                    let _ = replies.post(&object(&[("received", summary.into())]));
+                    for seq in 0..1000u32 {
+                        let _ = replies.post(&object(&[("seq", seq.into())]));
+                    }
+                }
             }
         })
         .ok();

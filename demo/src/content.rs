@@ -113,6 +113,7 @@ fn listen_for_clicks() {
 fn run(cmd: &str, arg: &str, port: &Port) {
     match cmd {
         "more-unserializable" => more_unserializable(port),
+        "burst" => burst(),
         "late-listener" => late_listener(),
         "drop-listener" => drop_listener(),
         "post-inside-on-disconnect" => post_inside_on_disconnect(),
@@ -211,6 +212,42 @@ fn local_disconnect(name: &'static str, times: usize, key: &'static str) {
         });
     });
     with(|cs| cs.guards.extend(guard.ok()));
+}
+
+/// 1000 numbered messages each way on a fresh port: all must arrive, in order.
+fn burst() {
+    const COUNT: u32 = 1000;
+    let port = match runtime::connect(&ConnectInfo::named("burst")) {
+        Ok(port) => port,
+        Err(err) => {
+            return report(
+                "burst_background_to_content",
+                &format!("err:{}", err.kind()),
+            )
+        }
+    };
+    let seen = Rc::new(Cell::new(0u32));
+    let guard = port.on_message(move |message| {
+        let seq = js_sys::Reflect::get(&message, &"seq".into())
+            .ok()
+            .and_then(|v| v.as_f64());
+        if let Some(report_of_background) = string(&message, "received") {
+            report("burst_content_to_background", &report_of_background);
+        } else if seq == Some(f64::from(seen.get())) {
+            seen.set(seen.get() + 1);
+            if seen.get() == COUNT {
+                report("burst_background_to_content", &format!("{COUNT} in order"));
+            }
+        } else {
+            report(
+                "burst_background_to_content",
+                &format!("out of order at {}", seen.get()),
+            );
+        }
+    });
+    with(|cs| cs.guards.extend(guard.ok()));
+    let sent = (0..COUNT).all(|seq| port.post(&object(&[("seq", seq.into())])).is_ok());
+    let _ = port.post(&object(&[("done", sent.into())]));
 }
 
 /// More values that JSON and structured clone deliver differently: refused in both browsers.

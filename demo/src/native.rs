@@ -178,7 +178,9 @@ fn invalid_json(requester: Port) {
         .on_message(move |message| {
             if !first.replace(true) {
                 // The first message must be the echo: the invalid frame itself must not arrive.
-                let text = js_sys::JSON::stringify(&message).map(String::from).unwrap_or_default();
+                let text = js_sys::JSON::stringify(&message)
+                    .map(String::from)
+                    .unwrap_or_default();
                 let seen = if text == r#"{"echo":"after"}"# {
                     "message dropped, port open".to_owned()
                 } else {

@@ -55,6 +55,8 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
         ("post_object_with_undefined_property", "ok".to_owned()),
         // Listener lifecycle.
         ("message_before_listener_is_kept", "early".to_owned()),
+        ("burst_content_to_background", "1000 in order".to_owned()),
+        ("burst_background_to_content", "1000 in order".to_owned()),
         ("dropped_listener_receives_nothing", "A=0 B=2".to_owned()),
         ("post_inside_on_disconnect", "err:disconnected".to_owned()),
         ("double_disconnect", "ok ok".to_owned()),
@@ -176,6 +178,12 @@ const STEPS: &[Step] = &[
         "late-listener",
         "message_before_listener_is_kept",
     ),
+    Step::Click(
+        "burst_content_to_background",
+        "burst",
+        "burst_content_to_background",
+    ),
+    Step::Read("burst_background_to_content", "burst_background_to_content"),
     Step::Click(
         "dropped_listener_receives_nothing",
         "drop-listener",
