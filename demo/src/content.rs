@@ -45,9 +45,8 @@ fn report(key: &str, value: &str) {
 }
 
 pub fn start() {
-    let port = match runtime::connect(&ConnectInfo::named("port-from-cs")) {
-        Ok(port) => port,
-        Err(err) => return report("connect", &format!("err:{}", err.kind())),
+    let Some(port) = connect_or_report("port-from-cs", "connect") else {
+        return;
     };
     let _ = port.post(&object(&[("greeting", "hello from content script".into())]));
     let on_message = port.on_message(|message| {
@@ -75,6 +74,17 @@ pub fn start() {
     });
     listen_for_clicks();
     report("ready", "yes");
+}
+
+/// Opens a port named `name`, or reports the error under `key`.
+fn connect_or_report(name: &str, key: &str) -> Option<Port> {
+    match runtime::connect(&ConnectInfo::named(name)) {
+        Ok(port) => Some(port),
+        Err(err) => {
+            report(key, &format!("err:{}", err.kind()));
+            None
+        }
+    }
 }
 
 fn main_port() -> Option<Port> {
@@ -167,9 +177,8 @@ fn unserializable(port: &Port) {
 
 /// The background disconnects "disconnect-me" at once: our on_disconnect must fire exactly once.
 fn remote_disconnect() {
-    let port = match runtime::connect(&ConnectInfo::named("disconnect-me")) {
-        Ok(port) => port,
-        Err(err) => return report("remote_disconnect_content", &format!("err:{}", err.kind())),
+    let Some(port) = connect_or_report("disconnect-me", "remote_disconnect_content") else {
+        return;
     };
     let fired = Rc::new(Cell::new(0));
     let last = Rc::new(RefCell::new(String::new()));
@@ -193,9 +202,8 @@ fn remote_disconnect() {
 /// We disconnect a port named `name` (`times` times) once the background watches it; then ask the
 /// background how many disconnects it saw on ports of that name.
 fn local_disconnect(name: &'static str, times: usize, key: &'static str) {
-    let port = match runtime::connect(&ConnectInfo::named(name)) {
-        Ok(port) => port,
-        Err(err) => return report(key, &format!("err:{}", err.kind())),
+    let Some(port) = connect_or_report(name, key) else {
+        return;
     };
     let closing = port.clone();
     let guard = port.on_message(move |_watching| {
@@ -217,14 +225,8 @@ fn local_disconnect(name: &'static str, times: usize, key: &'static str) {
 /// 1000 numbered messages each way on a fresh port: all must arrive, in order.
 fn burst() {
     const COUNT: u32 = 1000;
-    let port = match runtime::connect(&ConnectInfo::named("burst")) {
-        Ok(port) => port,
-        Err(err) => {
-            return report(
-                "burst_background_to_content",
-                &format!("err:{}", err.kind()),
-            )
-        }
+    let Some(port) = connect_or_report("burst", "burst_background_to_content") else {
+        return;
     };
     let seen = Rc::new(Cell::new(0u32));
     let guard = port.on_message(move |message| {
@@ -281,14 +283,8 @@ fn more_unserializable(port: &Port) {
 /// The background posts "early" the moment it receives the port; we add on_message 500 ms later
 /// and must still get it (the browser alone would drop it).
 fn late_listener() {
-    let port = match runtime::connect(&ConnectInfo::named("late-listener")) {
-        Ok(port) => port,
-        Err(err) => {
-            return report(
-                "message_before_listener_is_kept",
-                &format!("err:{}", err.kind()),
-            )
-        }
+    let Some(port) = connect_or_report("late-listener", "message_before_listener_is_kept") else {
+        return;
     };
     wasm_bindgen_futures::spawn_local(async move {
         sleep(500).await;
@@ -304,14 +300,8 @@ fn late_listener() {
 
 /// Listener A is dropped at once, listener B stays: the background's two messages reach B only.
 fn drop_listener() {
-    let port = match runtime::connect(&ConnectInfo::named("two-messages")) {
-        Ok(port) => port,
-        Err(err) => {
-            return report(
-                "dropped_listener_receives_nothing",
-                &format!("err:{}", err.kind()),
-            )
-        }
+    let Some(port) = connect_or_report("two-messages", "dropped_listener_receives_nothing") else {
+        return;
     };
     let (a, b) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
     let count_a = a.clone();
@@ -332,9 +322,8 @@ fn drop_listener() {
 
 /// Posting from inside on_disconnect (the port is already gone) is an error, not a throw.
 fn post_inside_on_disconnect() {
-    let port = match runtime::connect(&ConnectInfo::named("disconnect-me")) {
-        Ok(port) => port,
-        Err(err) => return report("post_inside_on_disconnect", &format!("err:{}", err.kind())),
+    let Some(port) = connect_or_report("disconnect-me", "post_inside_on_disconnect") else {
+        return;
     };
     let inside = port.clone();
     let guard = port.on_disconnect(move |_| {
