@@ -213,6 +213,13 @@ impl Inner {
     fn is_connected(&self) -> bool {
         matches!(*self.state.borrow(), State::Connected)
     }
+
+    /// Removes and returns the `on_disconnect` callback registered as `id`, if it is still there.
+    fn take_callback(&self, id: u64) -> Option<DisconnectCallback> {
+        let mut callbacks = self.disconnect_callbacks.borrow_mut();
+        let position = callbacks.iter().position(|(i, _)| *i == id)?;
+        Some(callbacks.remove(position).1)
+    }
 }
 
 impl Port {
@@ -459,12 +466,7 @@ impl Port {
                     ))
                     .await;
                     let Some(inner) = inner.upgrade() else { return };
-                    let callback = {
-                        let mut callbacks = inner.disconnect_callbacks.borrow_mut();
-                        let position = callbacks.iter().position(|(i, _)| *i == id);
-                        position.map(|p| callbacks.remove(p).1)
-                    };
-                    if let Some(callback) = callback {
+                    if let Some(callback) = inner.take_callback(id) {
                         callback(reason);
                     }
                 });
@@ -568,12 +570,8 @@ pub struct DisconnectListener {
 
 impl Drop for DisconnectListener {
     fn drop(&mut self) {
-        let removed = {
-            let mut callbacks = self.port.inner.disconnect_callbacks.borrow_mut();
-            let position = callbacks.iter().position(|(i, _)| *i == self.id);
-            position.map(|p| callbacks.remove(p))
-        };
-        drop(removed);
+        // Dropped outside the borrow: the callback may own guards of this same port.
+        drop(self.port.inner.take_callback(self.id));
     }
 }
 
