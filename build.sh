@@ -108,7 +108,7 @@ build() {
   say "building the demo extension and the peer extension (wasm32, release)"
   rm -rf dist dist-peer
   wasm_package webext-port-demo dist
-  cp manifest.json www/background.js www/content.js www/hold.js dist/
+  cp manifest.json www/background.js www/content.js www/hold.js www/probe.html www/probe.js dist/
   wasm_package webext-port-peer dist-peer
   cp peer/manifest.json peer/background.js www/hold.js dist-peer/
   install_native_host
@@ -167,7 +167,7 @@ test_all() {
     --table "$ROOT/docs/conformance.md" 2>&1 |
     tee $logs/e2e.log || status=${PIPESTATUS[0]}
   local browser
-  for browser in chromium firefox agreement table; do
+  for browser in chromium firefox agreement "chromium pre-checks" "firefox pre-checks" table; do
     # shellcheck disable=SC2046
     record "layer 3: end-to-end $browser" $(counts $logs/e2e.log "e2e $browser:") "$status"
   done

@@ -104,7 +104,12 @@ const WORDINGS: &[(&str, ErrorKind)] = &[
     // Serialization.
     ("Could not serialize message", ErrorKind::NotSerializable),
     ("could not be cloned", ErrorKind::NotSerializable),
-    // Size.
+    // Size. Chromium 156 says "Message exceeded maximum allowed size of 64MiB." (messaging_util.cc,
+    // mojom::kMaxMessageBytes); older Chromium said "Message length exceeded maximum allowed length.".
+    (
+        "Message exceeded maximum allowed size",
+        ErrorKind::MessageTooLarge,
+    ),
     (
         "Message length exceeded maximum allowed length",
         ErrorKind::MessageTooLarge,
@@ -279,6 +284,7 @@ mod tests {
         ("firefox", "Function object could not be cloned.", ErrorKind::NotSerializable),
         ("firefox", "Symbol(\"x\") could not be cloned.", ErrorKind::NotSerializable),
         ("chromium", "Message length exceeded maximum allowed length.", ErrorKind::MessageTooLarge),
+        ("chromium", "Message exceeded maximum allowed size of 64MiB.", ErrorKind::MessageTooLarge),
         ("firefox", "Write too big", ErrorKind::MessageTooLarge),
         ("chromium", "Specified native messaging host not found.", ErrorKind::NativeHostNotFound),
         ("firefox", "No such native application no_such_host", ErrorKind::NativeHostNotFound),

@@ -37,6 +37,6 @@ pub mod tabs;
 pub use allowlist::{Allowlist, Rejected};
 pub use connect_listener::ConnectListener;
 pub use error::{classify, classify_native, ErrorKind, PortError};
-pub use port::{Disconnect, DisconnectListener, MessageListener, Port, NATIVE_MESSAGE_LIMIT};
+pub use port::{Disconnect, DisconnectListener, MessageListener, Port, MESSAGE_LIMIT};
 pub use runtime::ConnectInfo;
 pub use sender::{MessageSender, Tab};

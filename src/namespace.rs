@@ -36,7 +36,9 @@ fn api(member: &str, method: &str) -> Option<JsValue> {
         .find(|object| is_object(object) && get(object, method).is_function())
 }
 
-/// `<namespace>.runtime` of the first namespace that has one.
+/// `<namespace>.runtime` of the first namespace that has one, in any context: an extension
+/// context, or a web page that an extension lists in `externally_connectable` (Chromium gives such
+/// a page a `chrome.runtime` with only `connect` and `sendMessage`).
 fn runtime_object() -> Result<JsValue, PortError> {
     api("runtime", "connect").ok_or_else(|| {
         PortError::new(
@@ -46,27 +48,69 @@ fn runtime_object() -> Result<JsValue, PortError> {
     })
 }
 
-/// The `runtime` namespace.
-pub(crate) fn runtime() -> Result<RawRuntime, PortError> {
+/// `runtime` of an extension context (background, extension page, content script). A web page's
+/// `runtime` has no `id`: there only [`runtime_any`] (for `connect_external`) applies.
+fn extension_runtime(what: &str) -> Result<JsValue, PortError> {
+    let runtime = runtime_object()?;
+    if get(&runtime, "id").is_string() {
+        Ok(runtime)
+    } else {
+        Err(PortError::new(
+            ErrorKind::NotInExtension,
+            format!(
+                "{what} needs an extension context; this is a web page, which may only \
+                 connect_external to an extension that lists its origin in externally_connectable"
+            ),
+        ))
+    }
+}
+
+/// The `runtime` namespace of an extension context, for `what` (e.g. "runtime.connect").
+pub(crate) fn runtime(what: &str) -> Result<RawRuntime, PortError> {
+    extension_runtime(what).map(JsCast::unchecked_into)
+}
+
+/// The `runtime` namespace in any context, web pages included (`runtime.connect` to another
+/// extension is what an `externally_connectable` page may do).
+pub(crate) fn runtime_any() -> Result<RawRuntime, PortError> {
     runtime_object().map(JsCast::unchecked_into)
+}
+
+/// The `runtime` namespace, when it can `connectNative` here (not in content scripts).
+///
+/// A content script is the extension context without a `tabs` namespace. Chromium gives it no
+/// `connectNative`; Firefox 153 gives it one whose port closes at once with "An unexpected error
+/// occurred" (measured): both are [`ErrorKind::Unsupported`] here, before anything starts.
+pub(crate) fn native_runtime() -> Result<RawRuntime, PortError> {
+    let runtime = extension_runtime("runtime.connectNative")?;
+    if get(&runtime, "connectNative").is_function() && api("tabs", "connect").is_some() {
+        Ok(runtime.unchecked_into())
+    } else {
+        Err(PortError::new(
+            ErrorKind::Unsupported,
+            "runtime.connectNative is not available in this context (content scripts cannot use \
+             native messaging; the background and extension pages can)",
+        ))
+    }
 }
 
 /// The `tabs` namespace (background and extension pages only).
 pub(crate) fn tabs() -> Result<RawTabs, PortError> {
-    runtime_object()?;
+    extension_runtime("tabs.connect")?;
     api("tabs", "connect")
         .map(JsCast::unchecked_into)
         .ok_or_else(|| {
             PortError::new(
                 ErrorKind::Unsupported,
-                "tabs.connect is not available in this context (content scripts have no tabs API)",
+                "tabs.connect is not available in this context (content scripts have no tabs API; \
+                 the background and extension pages do)",
             )
         })
 }
 
 /// `runtime.<name>` as an event object, e.g. `onConnect`.
 pub(crate) fn runtime_event(name: &str) -> Result<RawEvent, PortError> {
-    let event = get(&runtime_object()?, name);
+    let event = get(&extension_runtime(&format!("runtime.{name}"))?, name);
     if is_object(&event) && get(&event, "addListener").is_function() {
         Ok(event.unchecked_into())
     } else {

@@ -120,17 +120,29 @@ fn disconnected_error() -> PortError {
     PortError::new(ErrorKind::Disconnected, "the port is disconnected")
 }
 
-/// Rejects values that would cross differently (or not at all) in Chromium and Firefox.
-fn check_serializable(message: &JsValue) -> Result<(), PortError> {
+/// Rejects values that would cross differently (or not at all) in Chromium and Firefox, and
+/// messages over [`MESSAGE_LIMIT`].
+fn check_message(message: &JsValue) -> Result<(), PortError> {
     let why = if message.is_object() {
         // A getter or Proxy that throws while being read cannot be sent either.
-        sys::why_not_serializable(message).unwrap_or_else(|thrown| {
-            Some(format!(
+        match sys::check_message(message, MESSAGE_LIMIT as f64) {
+            Ok(verdict) => match verdict.as_f64() {
+                // The walk's size bound is over the limit: measure exactly.
+                Some(_) => return check_length(message),
+                None => verdict.as_string(),
+            },
+            Err(thrown) => Some(format!(
                 "a value that throws when read ({})",
                 error_from_js(&thrown).message()
-            ))
-        })
-    } else if message.is_string() || message.is_null() || message.as_bool().is_some() {
+            )),
+        }
+    } else if let Some(text) = message.dyn_ref::<js_sys::JsString>() {
+        // At most 6 bytes of JSON per UTF-16 unit, plus the quotes.
+        if (text.length() as usize).saturating_mul(6).saturating_add(2) > MESSAGE_LIMIT {
+            return check_length(message);
+        }
+        None
+    } else if message.is_null() || message.as_bool().is_some() {
         None
     } else if let Some(number) = message.as_f64() {
         (!number.is_finite()).then(|| format!("{number} (JSON turns it into null)"))
@@ -152,9 +164,24 @@ fn check_serializable(message: &JsValue) -> Result<(), PortError> {
     }
 }
 
-/// The largest message a native messaging host may be sent: Chromium's limit (64 MiB of JSON);
-/// Firefox allows more, so the same message is refused in both.
-pub const NATIVE_MESSAGE_LIMIT: usize = 64 * 1024 * 1024;
+/// The exact size rule, for the few messages whose bound says they might be over the limit.
+fn check_length(message: &JsValue) -> Result<(), PortError> {
+    let too_long = sys::json_longer_than(message, MESSAGE_LIMIT as f64).map_err(|thrown| {
+        PortError::new(ErrorKind::NotSerializable, error_from_js(&thrown).message())
+    })?;
+    if too_long {
+        return Err(PortError::new(
+            ErrorKind::MessageTooLarge,
+            format!("a message may be at most {MESSAGE_LIMIT} bytes of JSON (64 MiB, Chromium's limit; refused in every browser)"),
+        ));
+    }
+    Ok(())
+}
+
+/// The largest message a port carries: 64 MiB of UTF-8 JSON, Chromium's limit for extension
+/// ports and for messages to a native host. Firefox would take more; the same message is refused
+/// in both, before anything is sent.
+pub const MESSAGE_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Runs `f` on a later microtask: after the current listener returns, before the next event.
 fn later(f: impl FnOnce() + 'static) {
@@ -349,8 +376,8 @@ impl Port {
     /// arrays and plain objects of those (functions, symbols, BigInts, cycles, `undefined` outside an
     /// object property, NaN, Map, Set, Date, typed arrays, class instances…), checked before anything
     /// is sent: Chromium's JSON and Firefox's structured clone would deliver those differently or
-    /// not at all; [`ErrorKind::MessageTooLarge`] for a message to a native host over
-    /// [`NATIVE_MESSAGE_LIMIT`] bytes of JSON; [`ErrorKind::Disconnected`] once either side has disconnected; the browser's own
+    /// not at all; [`ErrorKind::MessageTooLarge`] for a message over [`MESSAGE_LIMIT`] bytes of JSON
+    /// (any port: Chromium's limit, applied in Firefox too); [`ErrorKind::Disconnected`] once either side has disconnected; the browser's own
     /// classified error for anything else it throws (e.g. [`ErrorKind::MessageTooLarge`]).
     ///
     /// ```no_run
@@ -359,17 +386,7 @@ impl Port {
     /// # Ok(()) }
     /// ```
     pub fn post(&self, message: &JsValue) -> Result<(), PortError> {
-        check_serializable(message)?;
-        let too_long = self.inner.native
-            && sys::json_longer_than(message, NATIVE_MESSAGE_LIMIT as f64).map_err(|thrown| {
-                PortError::new(ErrorKind::NotSerializable, error_from_js(&thrown).message())
-            })?;
-        if too_long {
-            return Err(PortError::new(
-                ErrorKind::MessageTooLarge,
-                format!("a message to a native host may be at most {NATIVE_MESSAGE_LIMIT} bytes of JSON"),
-            ));
-        }
+        check_message(message)?;
         self.inner
             .raw
             .post_message(message)

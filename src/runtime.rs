@@ -3,7 +3,7 @@
 use crate::allowlist::Allowlist;
 use crate::connect_listener::ConnectListener;
 use crate::error::{ErrorKind, PortError};
-use crate::namespace::{error_from_js, runtime};
+use crate::namespace::{error_from_js, native_runtime, runtime, runtime_any};
 use crate::port::Port;
 use crate::sender::MessageSender;
 use js_sys::{Object, Reflect};
@@ -71,7 +71,7 @@ impl ConnectInfo {
 /// # Ok::<(), webext_port::PortError>(())
 /// ```
 pub fn connect(info: &ConnectInfo) -> Result<Port, PortError> {
-    let raw = runtime()?
+    let raw = runtime("runtime.connect")?
         .connect(&info.to_js())
         .map_err(|e| error_from_js(&e))?;
     Ok(Port::wrap(raw))
@@ -91,7 +91,7 @@ pub fn connect(info: &ConnectInfo) -> Result<Port, PortError> {
 /// # Ok::<(), webext_port::PortError>(())
 /// ```
 pub fn connect_external(extension_id: &str, info: &ConnectInfo) -> Result<Port, PortError> {
-    match runtime()?.connect_to(extension_id, &info.to_js()) {
+    match runtime_any()?.connect_to(extension_id, &info.to_js()) {
         Ok(raw) => Ok(Port::wrap(raw)),
         Err(thrown) => {
             let err = error_from_js(&thrown);
@@ -114,7 +114,7 @@ pub fn connect_external(extension_id: &str, info: &ConnectInfo) -> Result<Port, 
 /// - the host breaks the protocol (bad JSON, a message over 1 MiB): [`ErrorKind::NativeProtocolError`];
 /// - a name that is not lowercase letters, digits, `_` and single inner dots:
 ///   [`ErrorKind::InvalidArgument`] at once;
-/// - [`Port::post`] of more than [`NATIVE_MESSAGE_LIMIT`](crate::NATIVE_MESSAGE_LIMIT) bytes of
+/// - [`Port::post`] of more than [`MESSAGE_LIMIT`](crate::MESSAGE_LIMIT) bytes of
 ///   JSON: [`ErrorKind::MessageTooLarge`], before the browser sees it.
 ///
 /// [`Port::disconnect`] closes the host's stdin; the browser then stops the process.
@@ -131,7 +131,7 @@ pub fn connect_native(application: &str) -> Result<Port, PortError> {
             format!("{application:?} is not a native messaging host name (lowercase letters, digits, '_' and inner dots)"),
         ));
     }
-    let raw = runtime()?
+    let raw = native_runtime()?
         .connect_native(application)
         .map_err(|e| error_from_js(&e))?;
     Ok(Port::wrap_native(raw, application))

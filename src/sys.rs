@@ -74,9 +74,11 @@ extern "C" {
 
 #[wasm_bindgen(module = "/src/js/serializable.js")]
 extern "C" {
-    /// `null` when `value` crosses a port the same way in every browser, else why it does not.
-    #[wasm_bindgen(catch, js_name = whyNotSerializable)]
-    pub fn why_not_serializable(value: &JsValue) -> Result<Option<String>, JsValue>;
+    /// `null` when `value` crosses a port the same way in every browser and is surely within
+    /// `limit` bytes of JSON; a string saying why it cannot be posted; or a number (its size bound)
+    /// when it may be over `limit`.
+    #[wasm_bindgen(catch, js_name = checkMessage)]
+    pub fn check_message(value: &JsValue, limit: f64) -> Result<JsValue, JsValue>;
 
     /// Whether `value` as UTF-8 JSON is longer than `limit` bytes.
     #[wasm_bindgen(catch, js_name = jsonLongerThan)]

@@ -96,6 +96,23 @@ fn connected(port: Port) {
             });
         }
         "two-messages" => two_messages(port),
+        "big" => {
+            // Answers how many characters the (64 MiB) string had.
+            let replies = port.clone();
+            let on_message = port
+                .on_message(move |message| {
+                    let chars = message
+                        .dyn_ref::<js_sys::JsString>()
+                        .map_or(-1.0, |s| f64::from(s.length()));
+                    let _ = replies.post(&object(&[("chars", chars.into())]));
+                })
+                .ok();
+            keep_opened(Connection {
+                port,
+                _on_message: on_message,
+                _on_disconnect: None,
+            });
+        }
         "burst" => burst(port),
         "" => {
             let tab = port.sender().and_then(|s| s.tab).and_then(|t| t.id);
@@ -200,11 +217,30 @@ fn burst(port: Port) {
     });
 }
 
-/// Records every disconnect of a watched port under its name.
+/// Records every disconnect of a watched port under its name. The first one is the completion
+/// signal: after a quiet period (to catch a late duplicate) the count goes to the tab's main port
+/// as `watched_<name>`.
 fn watch(port: Port) {
     let name = port.name().to_owned();
+    let tab = port.sender().and_then(|s| s.tab).and_then(|t| t.id);
     let guard = port.on_disconnect(move |why| {
-        with(|bg| bg.watched.entry(name).or_default().push(reason(&why)))
+        let first = with(|bg| {
+            let seen = bg.watched.entry(name.clone()).or_default();
+            seen.push(reason(&why));
+            seen.len() == 1
+        });
+        if !first {
+            return;
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            crate::js::quiet_period().await;
+            let watched = with(|bg| bg.watched.remove(&name).unwrap_or_default());
+            let main = with(|bg| tab.and_then(|t| bg.ports.get(&t)).map(|c| c.port.clone()));
+            if let Some(main) = main {
+                let value = format!("{} x{}", watched.join(","), watched.len());
+                reply(&main, &format!("watched_{name}"), value);
+            }
+        });
     });
     let _ = port.post(&object(&[("greeting", "watching".into())]));
     keep_opened(Connection {
@@ -255,6 +291,12 @@ fn command(cmd: &str, arg: &str, tab_id: i32, requester: &Port) {
             reply(requester, "bg_received", seen.join("|"));
         }
         "sender" => reply(requester, "sender_fields", describe_sender(requester)),
+        "open-probe-page" => open_probe_page(),
+        "bg-context-probe" => reply(
+            requester,
+            "context_background",
+            crate::contexts::probe(true, true),
+        ),
         "broadcast" => {
             let sent = broadcast();
             reply(requester, "broadcast_sent", sent.to_string());
@@ -295,12 +337,23 @@ fn command(cmd: &str, arg: &str, tab_id: i32, requester: &Port) {
                 outcome(&result),
             );
         }
-        "watch-report" => {
-            let watched = with(|bg| bg.watched.get(arg).cloned().unwrap_or_default());
-            let value = format!("{} x{}", watched.join(","), watched.len());
-            reply(requester, &format!("watched_{arg}"), value);
-        }
         other => reply(requester, "unknown_command", other),
+    }
+}
+
+/// `tabs.create({url: "probe.html"})`: the extension page the context test reads.
+fn open_probe_page() {
+    let global = js_sys::global();
+    let opened = ["chrome", "browser"].iter().find_map(|ns| {
+        let ns = Reflect::get(&global, &JsValue::from_str(ns)).ok()?;
+        let tabs = Reflect::get(&ns, &"tabs".into()).ok()?;
+        let create = Reflect::get(&tabs, &"create".into()).ok()?;
+        let create = create.dyn_into::<js_sys::Function>().ok()?;
+        let options = object(&[("url", "probe.html".into())]);
+        create.call1(&tabs, &options).ok()
+    });
+    if opened.is_none() {
+        log("cannot open probe.html");
     }
 }
 

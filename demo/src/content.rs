@@ -1,7 +1,7 @@
 //! The content script: connects with name "port-from-cs" and greets (the MDN example), answers
 //! `tabs.connect` from the background, and runs the test commands clicked in the page.
 
-use crate::js::{log, object, outcome, reason, sleep, string};
+use crate::js::{after_first_raw_message, log, object, outcome, quiet_period, reason, string};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -73,7 +73,105 @@ pub fn start() {
         cs.port = Some(port);
     });
     listen_for_clicks();
+    report("extension_page_url", &extension_url("probe.html"));
     report("ready", "yes");
+}
+
+/// `runtime.getURL(path)`: where the test opens the demo's extension page.
+fn extension_url(path: &str) -> String {
+    let global = crate::js::global_this();
+    ["chrome", "browser"]
+        .iter()
+        .filter_map(|ns| js_sys::Reflect::get(&global, &(*ns).into()).ok())
+        .filter_map(|ns| js_sys::Reflect::get(&ns, &"runtime".into()).ok())
+        .filter_map(|rt| {
+            let get_url = js_sys::Reflect::get(&rt, &"getURL".into()).ok()?;
+            let get_url = get_url.dyn_into::<js_sys::Function>().ok()?;
+            get_url.call1(&rt, &path.into()).ok()?.as_string()
+        })
+        .next()
+        .unwrap_or_default()
+}
+
+/// Native messaging from a content script: Firefox allows it, Chromium has no connectNative
+/// there. Reports the echo ("ping") or the error kind.
+fn native_from_content() {
+    const KEY: &str = "content_script_connect_native";
+    raw_native_from_content();
+    let port = match runtime::connect_native("webext_port_test_host") {
+        Ok(port) => port,
+        Err(err) => return report(KEY, &format!("err:{}", err.kind())),
+    };
+    let closing = port.clone();
+    let guard = port.on_message(move |message| {
+        report(KEY, &string(&message, "echo").unwrap_or_default());
+        let _ = closing.disconnect();
+    });
+    let closed = port.on_disconnect(|why| report(KEY, &reason(&why)));
+    with(|cs| {
+        cs.guards.extend(guard.ok());
+        cs.disconnect_guards.push(closed);
+    });
+    let _ = port.post(&object(&[("cmd", "echo".into()), ("value", "ping".into())]));
+}
+
+/// The browser's own `runtime.connectNative` in this content script, without the library:
+/// "no connectNative", or how its port ended ("closed: <message>") or what it echoed.
+fn raw_native_from_content() {
+    use wasm_bindgen::JsValue;
+    const KEY: &str = "content_script_connect_native_browser";
+    let global = crate::js::global_this();
+    let runtime = ["browser", "chrome"]
+        .iter()
+        .filter_map(|ns| js_sys::Reflect::get(&global, &(*ns).into()).ok())
+        .filter(|ns| ns.is_object())
+        .filter_map(|ns| js_sys::Reflect::get(&ns, &"runtime".into()).ok())
+        .next()
+        .unwrap_or(JsValue::UNDEFINED);
+    let connect = js_sys::Reflect::get(&runtime, &"connectNative".into()).unwrap_or_default();
+    let Some(connect) = connect.dyn_ref::<js_sys::Function>() else {
+        return report(KEY, "no connectNative");
+    };
+    let raw = match connect.call1(&runtime, &"webext_port_test_host".into()) {
+        Ok(raw) => raw,
+        Err(thrown) => return report(KEY, &format!("threw: {thrown:?}")),
+    };
+    // Wrapped only to listen and clean up; what is reported is the raw port's own `error`.
+    let Ok(port) = Port::from_raw(raw.clone()) else {
+        return report(KEY, "not a port");
+    };
+    let guard =
+        port.on_message(|message| report(KEY, &string(&message, "echo").unwrap_or_default()));
+    let closed = port.on_disconnect(move |_| {
+        let error = js_sys::Reflect::get(&raw, &"error".into()).unwrap_or_default();
+        let words = string(&error, "message").unwrap_or_else(|| "no error".to_owned());
+        report(KEY, &format!("closed: {words}"));
+    });
+    with(|cs| {
+        cs.guards.extend(guard.ok());
+        cs.disconnect_guards.push(closed);
+    });
+    let _ = port.post(&object(&[("cmd", "echo".into()), ("value", "ping".into())]));
+}
+
+/// Exactly 64 MiB of JSON (a string of limit - 2 characters plus its quotes) crosses to the
+/// background in both browsers; the background answers with how many characters arrived.
+fn exactly_64_mib() {
+    let Some(port) = connect_or_report("big", "post_exactly_64_mib") else {
+        return;
+    };
+    let guard = port.on_message(|message| {
+        let chars = js_sys::Reflect::get(&message, &"chars".into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(-1.0);
+        report("post_exactly_64_mib", &format!("{chars} chars"));
+    });
+    with(|cs| cs.guards.extend(guard.ok()));
+    let at_limit = js_sys::JsString::from("x").repeat(webext_port::MESSAGE_LIMIT as i32 - 2);
+    if let Err(err) = port.post(&at_limit.into()) {
+        report("post_exactly_64_mib", &format!("err:{}", err.kind()));
+    }
 }
 
 /// Opens a port named `name`, or reports the error under `key`.
@@ -144,6 +242,17 @@ fn run(cmd: &str, arg: &str, port: &Port) {
         "unserializable" => unserializable(port),
         "remote-disconnect" => remote_disconnect(),
         "local-disconnect" => local_disconnect("watch-me", 1, "local_disconnect"),
+        "context-probe" => report(
+            "context_content_script",
+            &crate::contexts::probe(true, true),
+        ),
+        "post-over-64mib" => {
+            // One byte of JSON over the limit: refused before the browser sees it, in both.
+            let huge = js_sys::JsString::from("x").repeat(webext_port::MESSAGE_LIMIT as i32 - 1);
+            report("post_over_64_mib", &outcome(&port.post(&huge.into())));
+        }
+        "post-exactly-64mib" => exactly_64_mib(),
+        "native-from-content" => native_from_content(),
         // Everything else is the background's to answer.
         other => {
             if let Err(err) = port.post(&object(&[("cmd", other.into()), ("arg", arg.into())])) {
@@ -176,6 +285,7 @@ fn unserializable(port: &Port) {
 }
 
 /// The background disconnects "disconnect-me" at once: our on_disconnect must fire exactly once.
+/// Its first call is the completion signal; a quiet period after it catches a late duplicate.
 fn remote_disconnect() {
     let Some(port) = connect_or_report("disconnect-me", "remote_disconnect_content") else {
         return;
@@ -183,24 +293,30 @@ fn remote_disconnect() {
     let fired = Rc::new(Cell::new(0));
     let last = Rc::new(RefCell::new(String::new()));
     let (count, why) = (fired.clone(), last.clone());
+    let after = port.clone();
     let guard = port.on_disconnect(move |reason_| {
         count.set(count.get() + 1);
         *why.borrow_mut() = reason(&reason_);
+        if count.get() > 1 {
+            return;
+        }
+        let (fired, last, port) = (fired.clone(), last.clone(), after.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            quiet_period().await;
+            report(
+                "remote_disconnect_content",
+                &format!("{} x{}", last.borrow(), fired.get()),
+            );
+            let result = port.post(&object(&[("greeting", "anyone?".into())]));
+            report("post_after_remote_disconnect", &outcome(&result));
+        });
     });
     with(|cs| cs.disconnect_guards.push(guard));
-    wasm_bindgen_futures::spawn_local(async move {
-        sleep(1000).await;
-        report(
-            "remote_disconnect_content",
-            &format!("{} x{}", last.borrow(), fired.get()),
-        );
-        let result = port.post(&object(&[("greeting", "anyone?".into())]));
-        report("post_after_remote_disconnect", &outcome(&result));
-    });
 }
 
-/// We disconnect a port named `name` (`times` times) once the background watches it; then ask the
-/// background how many disconnects it saw on ports of that name.
+/// We disconnect a port named `name` (`times` times) once the background watches it; the
+/// background reports how many disconnects it saw on ports of that name (after its first one and
+/// a quiet period).
 fn local_disconnect(name: &'static str, times: usize, key: &'static str) {
     let Some(port) = connect_or_report(name, key) else {
         return;
@@ -209,15 +325,6 @@ fn local_disconnect(name: &'static str, times: usize, key: &'static str) {
     let guard = port.on_message(move |_watching| {
         let results: Vec<String> = (0..times).map(|_| outcome(&closing.disconnect())).collect();
         report(key, &results.join(" "));
-        wasm_bindgen_futures::spawn_local(async move {
-            sleep(1000).await;
-            if let Some(main) = main_port() {
-                let _ = main.post(&object(&[
-                    ("cmd", "watch-report".into()),
-                    ("arg", name.into()),
-                ]));
-            }
-        });
     });
     with(|cs| cs.guards.extend(guard.ok()));
 }
@@ -280,15 +387,16 @@ fn more_unserializable(port: &Port) {
     );
 }
 
-/// The background posts "early" the moment it receives the port; we add on_message 500 ms later
-/// and must still get it (the browser alone would drop it).
+/// The background posts "early" the moment it receives the port; we add on_message only after
+/// that message has reached this content script (seen by a raw JS listener), and must still get it
+/// (the browser alone would have dropped it: nobody was listening through the library).
 fn late_listener() {
     let Some(port) = connect_or_report("late-listener", "message_before_listener_is_kept") else {
         return;
     };
-    wasm_bindgen_futures::spawn_local(async move {
-        sleep(500).await;
-        let guard = port.on_message(|message| {
+    let late = port.clone();
+    after_first_raw_message(port.raw(), move || {
+        let guard = late.on_message(|message| {
             report(
                 "message_before_listener_is_kept",
                 &string(&message, "greeting").unwrap_or_default(),
@@ -299,6 +407,7 @@ fn late_listener() {
 }
 
 /// Listener A is dropped at once, listener B stays: the background's two messages reach B only.
+/// B's second message is the completion signal; a quiet period after it catches a late one.
 fn drop_listener() {
     let Some(port) = connect_or_report("two-messages", "dropped_listener_receives_nothing") else {
         return;
@@ -306,18 +415,24 @@ fn drop_listener() {
     let (a, b) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
     let count_a = a.clone();
     drop(port.on_message(move |_| count_a.set(count_a.get() + 1)));
-    let count_b = b.clone();
-    let guard = port.on_message(move |_| count_b.set(count_b.get() + 1));
+    let (count_b, closing) = (b.clone(), port.clone());
+    let guard = port.on_message(move |_| {
+        count_b.set(count_b.get() + 1);
+        if count_b.get() != 2 {
+            return;
+        }
+        let (a, b, port) = (a.clone(), count_b.clone(), closing.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            quiet_period().await;
+            report(
+                "dropped_listener_receives_nothing",
+                &format!("A={} B={}", a.get(), b.get()),
+            );
+            let _ = port.disconnect();
+        });
+    });
     with(|cs| cs.guards.extend(guard.ok()));
     let _ = port.post(&object(&[("cmd", "send-two".into())]));
-    wasm_bindgen_futures::spawn_local(async move {
-        sleep(1000).await;
-        report(
-            "dropped_listener_receives_nothing",
-            &format!("A={} B={}", a.get(), b.get()),
-        );
-        let _ = port.disconnect();
-    });
 }
 
 /// Posting from inside on_disconnect (the port is already gone) is an error, not a throw.

@@ -41,6 +41,16 @@ fn with<R>(f: impl FnOnce(&mut External) -> R) -> R {
 /// allowlist.
 pub fn listen(held: &wasm_bindgen::JsValue) {
     let listener = runtime::on_connect_external_with_held(held, |port| {
+        if is_web_page(&port) {
+            // A web page on an externally_connectable origin (Chromium only): it has no extension
+            // id for the allowlist; answer its greeting and let it close.
+            let _ = port.post(&object(&[("greeting", "welcome web page".into())]));
+            return keep_opened(Connection {
+                port,
+                _on_message: None,
+                _on_disconnect: None,
+            });
+        }
         let allowlist = with(|ext| ext.allowlist.clone());
         match allowlist.admit(port) {
             Ok(port) => accepted(port),
@@ -53,6 +63,12 @@ pub fn listen(held: &wasm_bindgen::JsValue) {
         Ok(listener) => with(|ext| ext.listener = Some(listener)),
         Err(err) => crate::js::log(&format!("cannot listen for external ports: {err}")),
     }
+}
+
+/// A port from a web page: its sender has a URL but no extension id.
+fn is_web_page(port: &Port) -> bool {
+    port.sender()
+        .is_some_and(|s| s.id.is_none() && s.url.as_deref().is_some_and(|u| u.starts_with("http")))
 }
 
 fn allow(ids: &[&str]) {

@@ -9,6 +9,7 @@
 
 mod background;
 mod content;
+mod contexts;
 mod external;
 mod js;
 mod native;

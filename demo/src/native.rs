@@ -6,7 +6,7 @@ use crate::js::{object, outcome, reason};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use webext_port::{runtime, Port, NATIVE_MESSAGE_LIMIT};
+use webext_port::{runtime, Port, MESSAGE_LIMIT};
 
 /// The host's name in its manifests.
 pub const HOST: &str = "webext_port_test_host";
@@ -126,7 +126,7 @@ fn too_large(requester: Port) {
     let Some(port) = open(&requester, "native_post_too_large") else {
         return;
     };
-    let huge = js_sys::JsString::from("x").repeat(NATIVE_MESSAGE_LIMIT as i32);
+    let huge = js_sys::JsString::from("x").repeat(MESSAGE_LIMIT as i32);
     let result = port.post(&huge.into());
     reply(&requester, "native_post_too_large", outcome(&result));
     let _ = port.disconnect();

@@ -46,12 +46,12 @@ fn parse_args() -> Result<Args, String> {
     })
 }
 
-/// The peer extension's id in `kind`: Chromium derives it from the manifest key, Firefox uses the
-/// gecko id.
-fn peer_id(kind: Kind, peer: &std::path::Path) -> Result<String, String> {
+/// The id in `kind` of the extension in `dir`: Chromium derives it from the manifest key, Firefox
+/// uses the gecko id.
+fn extension_id(kind: Kind, dir: &std::path::Path) -> Result<String, String> {
     use base64::Engine;
     use sha2::Digest;
-    let path = peer.join("manifest.json");
+    let path = dir.join("manifest.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     match kind {
@@ -87,10 +87,15 @@ fn observe(
         extensions: &extensions,
         native_manifests: &args.native_manifests,
     };
-    let launched =
-        peer_id(kind, &args.peer).and_then(|peer| Ok((peer, launch(kind, &load, logs)?)));
+    let ids = extension_id(kind, &args.peer).and_then(|peer| {
+        Ok(scenarios::Ids {
+            peer,
+            demo: extension_id(kind, &args.dist)?,
+        })
+    });
+    let launched = ids.and_then(|ids| Ok((ids, launch(kind, &load, logs)?)));
     match launched {
-        Ok((peer, browser)) => scenarios::run(&browser.session, origin, &peer)
+        Ok((ids, browser)) => scenarios::run(&browser.session, origin, &ids)
             .into_iter()
             .collect(),
         Err(e) => {
@@ -121,7 +126,7 @@ fn main() -> ExitCode {
         .map(|p| p.join("test-logs"))
         .unwrap_or_else(|| PathBuf::from("."));
     let _ = std::fs::create_dir_all(&logs);
-    let server = match server::Server::start() {
+    let server = match server::Server::start(args.dist.join("pkg")) {
         Ok(server) => server,
         Err(e) => {
             eprintln!("e2e: cannot start the page server: {e}");
@@ -134,7 +139,8 @@ fn main() -> ExitCode {
     drop(server);
 
     let mut rows = Vec::new();
-    let mut passed: HashMap<&str, (u32, u32)> = HashMap::new();
+    // "chromium"/"firefox": browser scenarios; "… pre-checks": decided inside the library.
+    let mut passed: HashMap<String, (u32, u32)> = HashMap::new();
     let missing = |seen: &HashMap<String, String>, scenario: &str| {
         seen.get(scenario).cloned().unwrap_or_else(|| {
             seen.get("launch")
@@ -145,8 +151,16 @@ fn main() -> ExitCode {
     for (scenario, want) in scenarios::expected(&origin) {
         let got_chromium = missing(&chromium, scenario);
         let got_firefox = missing(&firefox, scenario);
+        let precheck = scenarios::is_precheck(scenario);
+        let group = |browser: &str| {
+            if precheck {
+                format!("{browser} pre-checks")
+            } else {
+                browser.to_owned()
+            }
+        };
         for (browser, got) in [("chromium", &got_chromium), ("firefox", &got_firefox)] {
-            let entry = passed.entry(browser).or_default();
+            let entry = passed.entry(group(browser)).or_default();
             if *got == want {
                 entry.0 += 1;
             } else {
@@ -154,18 +168,20 @@ fn main() -> ExitCode {
                 println!("FAIL {browser} {scenario}: expected {want:?}, observed {got:?}");
             }
         }
-        let agreement = passed.entry("agreement").or_default();
+        let agreement = passed.entry(group("agreement")).or_default();
         if got_chromium == got_firefox {
             agreement.0 += 1;
         } else {
             agreement.1 += 1;
             println!("DISAGREE {scenario}: chromium {got_chromium:?} vs firefox {got_firefox:?}");
         }
-        println!("{scenario:45} chromium={got_chromium:?} firefox={got_firefox:?}");
+        let label = if precheck { " (pre-check)" } else { "" };
+        println!("{scenario:45} chromium={got_chromium:?} firefox={got_firefox:?}{label}");
         // The origin varies per run; keep the file stable.
         let stable = |v: &str| v.replace(&origin, "{origin}");
         rows.push(json!({
             "scenario": scenario,
+            "reaches_browser": !precheck,
             "chromium": stable(&got_chromium),
             "firefox": stable(&got_firefox),
         }));
@@ -179,7 +195,7 @@ fn main() -> ExitCode {
             ("chromium", &got_chromium, want_chromium),
             ("firefox", &got_firefox, want_firefox),
         ] {
-            let entry = passed.entry(browser).or_default();
+            let entry = passed.entry(browser.to_owned()).or_default();
             if got == want {
                 entry.0 += 1;
             } else {
@@ -211,7 +227,13 @@ fn main() -> ExitCode {
     };
     println!("e2e table: {} passed; {stale} failed", 1 - stale);
     let mut failed = 0;
-    for browser in ["chromium", "firefox", "agreement"] {
+    for browser in [
+        "chromium",
+        "firefox",
+        "agreement",
+        "chromium pre-checks",
+        "firefox pre-checks",
+    ] {
         let (p, f) = passed.get(browser).copied().unwrap_or_default();
         failed += f;
         println!("e2e {browser}: {p} passed; {f} failed");

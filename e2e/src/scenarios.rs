@@ -11,13 +11,65 @@ pub type Observations = Vec<(String, String)>;
 
 /// Measured browser differences no library can hide, asserted per browser so a change shows:
 /// `(scenario, chromium, firefox)`. They are not in conformance.json (which must agree).
-pub const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[(
-    // Chromium 156 drops a host frame that is not JSON without a word and keeps the port open;
-    // Firefox 153 closes the port ("An unexpected error occurred").
-    "native_host_sends_invalid_json",
-    "message dropped, port open",
-    "err:native_protocol_error",
-)];
+pub const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
+    (
+        // Chromium 156 drops a host frame that is not JSON without a word and keeps the port
+        // open; Firefox 153 closes the port ("An unexpected error occurred").
+        "native_host_sends_invalid_json",
+        "message dropped, port open",
+        "err:native_protocol_error",
+    ),
+    (
+        // The browser's own runtime.connectNative from a content script, no library: Chromium has
+        // none there; Firefox 153 has one whose port closes at once with a generic error.
+        "content_script_connect_native_browser",
+        "no connectNative",
+        "closed: An unexpected error occurred",
+    ),
+    (
+        // A web page listed in externally_connectable may connect to the extension in Chromium;
+        // Firefox has no externally_connectable for web pages (no runtime there at all).
+        "web_page_connect_external",
+        "welcome web page",
+        "err:not_in_extension",
+    ),
+];
+
+/// The extension ids the scenarios need, in the browser under test.
+pub struct Ids {
+    /// The peer extension (`peer/`).
+    pub peer: String,
+    /// The demo extension (`dist/`).
+    pub demo: String,
+}
+
+/// What each entry point does in a context where all of them work.
+const ALL_OK: &str =
+    "connect=ok external=ok native=ok tabs=ok on_connect=ok on_connect_external=ok";
+
+/// Scenarios decided inside the library before any browser API runs: useful, but they cannot
+/// disagree between browsers, so they are counted apart from browser conformance ("pre-checks").
+pub const PRECHECKS: &[&str] = &[
+    "tabs_connect_negative_tab",
+    "post_nested_function",
+    "post_bigint",
+    "post_cyclic",
+    "post_map",
+    "post_undefined",
+    "post_nan",
+    "post_date",
+    "post_array_with_undefined",
+    "post_over_64_mib",
+    "double_disconnect",
+    "native_port_name",
+    "native_invalid_host_name",
+    "native_post_too_large",
+];
+
+/// Whether `scenario` is a library pre-check rather than a browser scenario.
+pub fn is_precheck(scenario: &str) -> bool {
+    PRECHECKS.contains(&scenario)
+}
 
 /// The expected outcome of every scenario; `{origin}` is the test server's origin.
 pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
@@ -86,6 +138,35 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
         ("external_malformed_id", "err:no_receiver".to_owned()),
         ("external_gecko_style_unknown_id", "err:no_receiver".to_owned()),
         ("external_peer_disconnects", "clean".to_owned()),
+        // The 64 MiB rule (Chromium's limit) on extension ports, in both browsers.
+        ("post_over_64_mib", "err:message_too_large".to_owned()),
+        // Firefox 153 exposes runtime.connectNative to content scripts, but the port closes at
+        // once with a generic error; Chromium has none there. The library says Unsupported in
+        // both (first row); the second row is the browser's own function, called raw.
+        ("content_script_connect_native", "err:unsupported".to_owned()),
+        ("post_exactly_64_mib", "67108862 chars".to_owned()),
+        // One kind per entry point in every context.
+        ("context_background", ALL_OK.to_owned()),
+        ("context_extension_page", ALL_OK.to_owned()),
+        (
+            "context_content_script",
+            "connect=ok external=ok native=err:unsupported tabs=err:unsupported on_connect=ok \
+             on_connect_external=err:unsupported"
+                .to_owned(),
+        ),
+        (
+            "context_web_page_externally_connectable",
+            "connect=err:not_in_extension native=err:not_in_extension tabs=err:not_in_extension \
+             on_connect=err:not_in_extension on_connect_external=err:not_in_extension"
+                .to_owned(),
+        ),
+        (
+            "context_web_page_without_extension_api",
+            "connect=err:not_in_extension external=err:not_in_extension \
+             native=err:not_in_extension tabs=err:not_in_extension on_connect=err:not_in_extension \
+             on_connect_external=err:not_in_extension"
+                .to_owned(),
+        ),
     ]
     .into_iter()
     .collect()
@@ -296,6 +377,31 @@ const STEPS: &[Step] = &[
         "external-peer-disconnects",
         "external_peer_disconnects",
     ),
+    Step::Click(
+        "content_script_connect_native",
+        "native-from-content",
+        "content_script_connect_native",
+    ),
+    Step::Read(
+        "content_script_connect_native_browser",
+        "content_script_connect_native_browser",
+    ),
+    Step::Click("post_over_64_mib", "post-over-64mib", "post_over_64_mib"),
+    Step::Click(
+        "post_exactly_64_mib",
+        "post-exactly-64mib",
+        "post_exactly_64_mib",
+    ),
+    Step::Click(
+        "context_content_script",
+        "context-probe",
+        "context_content_script",
+    ),
+    Step::Click(
+        "context_background",
+        "bg-context-probe",
+        "context_background",
+    ),
 ];
 
 struct Run<'a> {
@@ -375,7 +481,42 @@ fn process_exits(pid: &str, timeout: Duration) -> Result<String> {
     Ok("still running".to_owned())
 }
 
-pub fn run(session: &Session, origin: &str, peer_id: &str) -> Observations {
+/// Opens the demo's extension page (its URL comes from the content script) and reads its probe.
+/// geckodriver refuses to navigate to a moz-extension: URL; there the background opens the page
+/// with `tabs.create` instead, and the probe is read in that new tab.
+fn extension_page(session: &Session) -> Result<String> {
+    let url = session.wait_output("extension_page_url", WAIT)?;
+    if url.starts_with("chrome-extension:") {
+        return read_page(session, &url, "context_extension_page");
+    }
+    let home = session.current_tab()?;
+    let before = session.tabs()?;
+    session.click_css("[data-cmd=\"open-probe-page\"]")?;
+    let start = std::time::Instant::now();
+    let opened = loop {
+        if let Some(tab) = session.tabs()?.into_iter().find(|t| !before.contains(t)) {
+            break tab;
+        }
+        if start.elapsed() > WAIT {
+            return Err("the extension page did not open".to_owned());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    session.switch_to(&opened)?;
+    let value = session.wait_output("context_extension_page", WAIT);
+    session.close_tab()?;
+    session.switch_to(&home)?;
+    value
+}
+
+/// Opens `url` in the current tab and reads output `key` there.
+fn read_page(session: &Session, url: &str, key: &str) -> Result<String> {
+    session.navigate(url)?;
+    session.wait_output(key, WAIT)
+}
+
+pub fn run(session: &Session, origin: &str, ids: &Ids) -> Observations {
+    let peer_id = ids.peer.as_str();
     let mut run = Run {
         session,
         seen: Vec::new(),
@@ -421,17 +562,45 @@ pub fn run(session: &Session, origin: &str, peer_id: &str) -> Observations {
         run.step(step, peer_id);
     }
 
-    // Closing the second tab disconnects its port; the background must drop it.
+    // Closing the second tab disconnects its port; the background must drop it. Asked until it
+    // says so (the tab's onDisconnect is the signal, and it has no fixed delay), for at most WAIT.
     let closed = tabs.and_then(|(first, second)| {
         session.switch_to(&second)?;
         session.close_tab()?;
-        session.switch_to(&first)?;
-        std::thread::sleep(Duration::from_millis(500));
-        Ok(())
+        session.switch_to(&first)
     });
     match closed {
-        Ok(()) => run.click("closed_tab_port_removed", "port-count", "stored_ports"),
+        Ok(()) => {
+            let start = std::time::Instant::now();
+            loop {
+                run.click("closed_tab_port_removed", "port-count", "stored_ports");
+                let done = run.seen.last().is_some_and(|(_, v)| v == "1");
+                if done || start.elapsed() > WAIT {
+                    break;
+                }
+                run.seen.pop();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         Err(e) => run.note("closed_tab_port_removed", Err(e)),
     }
+
+    // Other contexts, last: they navigate the first tab away from the test page.
+    let value = extension_page(session);
+    run.note("context_extension_page", value);
+    let value = read_page(
+        session,
+        &format!("{origin}/ec/nocs-probe.html?ext={}", ids.demo),
+        "context_web_page_ec",
+    );
+    run.note("context_web_page_externally_connectable", value);
+    let value = session.wait_output("web_page_hello", WAIT);
+    run.note("web_page_connect_external", value);
+    let value = read_page(
+        session,
+        &format!("{origin}/nocs-probe.html"),
+        "context_web_page_plain",
+    );
+    run.note("context_web_page_without_extension_api", value);
     run.seen
 }

@@ -140,6 +140,21 @@ impl Session {
             .ok_or_else(|| format!("no handle in {value}"))
     }
 
+    /// Every open tab's handle.
+    pub fn tabs(&self) -> Result<Vec<String>> {
+        let value = self.cmd("GET", "/window/handles", None)?;
+        value
+            .as_array()
+            .map(|handles| {
+                handles
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .ok_or_else(|| format!("no handles in {value}"))
+    }
+
     pub fn current_tab(&self) -> Result<String> {
         self.cmd("GET", "/window", None)?
             .as_str()

@@ -1,58 +1,88 @@
 // Decides whether a message crosses a port identically in Chromium (JSON) and Firefox (structured
 // clone): null, booleans, finite numbers, strings, arrays and plain objects of those, at any depth.
-// Returns null when it does, else a short reason. An object property holding undefined is allowed
-// (both browsers then read it as undefined); everything else that JSON would change is refused.
-export function whyNotSerializable(value) {
+// An object property holding undefined is allowed (both browsers then read it as undefined);
+// everything else that JSON would change is refused.
+//
+// Returns null when the message may be posted, a string saying why not, or (the message is fine but
+// may be over `limit` bytes of UTF-8 JSON) the upper bound it computed, a number: the caller then
+// measures exactly. The bound is summed during the same walk, so a message that is obviously small
+// never pays for a JSON.stringify. Reason texts with a path are built only once something fails.
+export function checkMessage(value, limit) {
   const onPath = new Set();
-  const visit = (v, where) => {
+  let bound = 0;
+  // The reason for `v` (null: fine), adding its JSON size bound to `bound` on the way.
+  const visit = (v) => {
     switch (typeof v) {
       case "string":
+        bound += 6 * v.length + 2; // every UTF-16 unit is at most 6 bytes of JSON ("\u001f")
+        return null;
       case "boolean":
+        bound += 5;
         return null;
       case "number":
-        return Number.isFinite(v) ? null : `${v} at ${where} (JSON turns it into null)`;
+        bound += 25; // "-1.7976931348623157e+308" is 24
+        return Number.isFinite(v) ? null : [`${v}`, " (JSON turns it into null)"];
       case "undefined":
-        return `undefined at ${where} (JSON turns it into null or drops it)`;
+        return ["undefined", " (JSON turns it into null or drops it)"];
       case "function":
-        return `a function at ${where}`;
+        return ["a function", ""];
       case "symbol":
-        return `a symbol at ${where}`;
+        return ["a symbol", ""];
       case "bigint":
-        return `a BigInt at ${where}`;
+        return ["a BigInt", ""];
     }
-    if (v === null) return null;
-    if (onPath.has(v)) return `a cycle at ${where}`;
+    if (v === null) {
+      bound += 4;
+      return null;
+    }
+    if (onPath.has(v)) return ["a cycle", ""];
     let why = null;
     onPath.add(v);
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length && !why; i++) why = visit(v[i], `${where}[${i}]`);
+      bound += 2 + v.length;
+      for (let i = 0; i < v.length && !why; i++) {
+        why = visit(v[i]);
+        if (why) why.push(`[${i}]`);
+      }
       // JSON drops named properties (and calls toJSON); structured clone keeps them.
       if (!why && (Object.keys(v).length !== v.length || typeof v.toJSON === "function")) {
-        why = `an array with named properties or toJSON at ${where}`;
+        why = ["an array with named properties or toJSON", ""];
       }
     } else {
       // Realm-independent "plain object": its prototype is some realm's Object.prototype, or null.
       const proto = Object.getPrototypeOf(v);
       if (proto !== null && Object.getPrototypeOf(proto) !== null) {
         const kind = Object.prototype.toString.call(v).slice(8, -1);
-        why = `a ${kind} at ${where} (only plain objects and arrays cross every browser unchanged)`;
+        why = [`a ${kind}`, " (only plain objects and arrays cross every browser unchanged)"];
       } else if (typeof v.toJSON === "function") {
-        why = `an object with toJSON at ${where}`;
+        why = ["an object with toJSON", ""];
       } else {
+        bound += 2;
         for (const k of Object.keys(v)) {
           const x = v[k];
           if (x === undefined) continue;
-          if ((why = visit(x, `${where}.${k}`))) break;
+          bound += 6 * k.length + 4; // "key": and a comma
+          if ((why = visit(x))) {
+            why.push(`.${k}`);
+            break;
+          }
         }
       }
     }
     onPath.delete(v);
     return why;
   };
-  return visit(value, "message");
+  const why = visit(value);
+  if (why) {
+    // [what, note, innermost step, …, outermost step]
+    const [what, note, ...steps] = why;
+    return `${what} at message${steps.reverse().join("")}${note}`;
+  }
+  return bound > limit ? bound : null;
 }
 
-// Whether the message, as JSON in UTF-8 (what a native messaging host receives), is over `limit` bytes.
+// Whether the message, as JSON in UTF-8 (what Chromium measures, and what a native messaging host
+// receives), is over `limit` bytes.
 export function jsonLongerThan(value, limit) {
   const json = JSON.stringify(value) ?? "";
   if (json.length > limit) return true;

@@ -5,7 +5,9 @@
 //                      chromium                                   firefox
 //   namespaces         chrome and browser, two objects            browser === chrome
 //   port.error         absent ("error" in port === false)         null, then an Error set before onDisconnect
-//   error channel      runtime.lastError, only during dispatch    port.error (lastError never set)
+//   error channel      chrome.runtime.lastError, only during      port.error (lastError never set)
+//                      dispatch (browser.runtime.lastError: never
+//                      measured, so never set here)
 //   serialization      JSON (throws on top-level fn/symbol,       structuredClone (DataCloneError for
 //                      BigInt, cycles; drops nested fns)          functions/symbols; BigInt, cycles kept)
 //   bad extension id   connect throws a TypeError                 async "Receiving end does not exist."
@@ -16,11 +18,22 @@
 //   host sends > 1 MiB lastError "Error when communicating with   port.error "Native application tried to
 //                      the native messaging host."                send a message of N bytes, which exceeds
 //                                                                 the limit of 1048576 bytes."
+//   context invalidated postMessage/disconnect throw "Extension     not measured: `invalidateContext()`
+//     (extension        context invalidated." synchronously        throws in this fake
+//     reloaded)
+//   tabs.connect       every frame of the tab with an onConnect listener gets its own end (frameId
+//                      narrows to one); the opener's one port reaches them all.
+//   a receiving frame  opener stays connected while any frame     opener disconnected (clean) at the
+//     goes away        remains (PORT-BEHAVIOUR.md part B)         first frame that goes (bug 1465514,
+//                                                                 part B and issue 9's report)
+//   web page           `chromiumWebPage`: chrome.runtime with only connect/sendMessage and no id;
+//                      `none`: no chrome/browser at all (any page in Firefox, most in Chromium)
 //
 // Everything that crosses a port is delivered asynchronously (setTimeout 0), in order.
 // `installFake(flavor)` returns a controller that plays the other end of every port.
 
 const NO_RECEIVER = "Could not establish connection. Receiving end does not exist.";
+const CONTEXT_INVALIDATED = "Extension context invalidated.";
 const CHROMIUM_ID = "abcdefghijklmnopabcdefghijklmnop";
 const FIREFOX_ID = "fake@webext-port.test";
 const NATIVE_INCOMING_LIMIT = 1024 * 1024; // host → browser, both browsers
@@ -107,7 +120,7 @@ class FakePort {
 class End {
   constructor(fake, { name, sender }) {
     this.fake = fake;
-    this.peer = null;
+    this.peers = []; // the other end; several when a tabs.connect reached several frames
     this.closed = false; // this end called disconnect() or saw onDisconnect
     this.received = [];
     this.disconnectCount = 0; // onDisconnect dispatches on this end (at most one)
@@ -125,11 +138,16 @@ class End {
   }
 
   post(message) {
+    if (this.fake.invalidated && this.isLibrary) throw new Error(CONTEXT_INVALIDATED);
     if (this.closed) throw new Error(TEXT[this.fake.flavor].disconnected);
     const copy = this.fake.serialize(message);
-    this.fake.later(() => {
-      if (!this.peer.closed) this.peer.receive(copy);
-    });
+    for (const peer of this.peers) {
+      // Each receiving frame gets its own copy, as each renderer deserializes its own.
+      const mine = this.peers.length > 1 ? this.fake.serialize(copy) : copy;
+      this.fake.later(() => {
+        if (!peer.closed) peer.receive(mine);
+      });
+    }
   }
 
   receive(message) {
@@ -138,9 +156,21 @@ class End {
   }
 
   disconnect() {
+    if (this.fake.invalidated && this.isLibrary) throw new Error(CONTEXT_INVALIDATED);
     if (this.closed) return;
     this.closed = true;
-    this.fake.later(() => this.peer.disconnected(null));
+    for (const peer of this.peers) this.fake.later(() => peer.peerLeft(this));
+  }
+
+  /** `gone`, one of our peers, disconnected or went away cleanly. */
+  peerLeft(gone) {
+    if (this.peers.length > 1) {
+      // The opener of a tabs.connect that reached several frames: Chromium keeps the channel while
+      // any frame remains; Firefox closes it at the first frame that goes.
+      const remaining = this.peers.filter((p) => p !== gone && !p.closed);
+      if (this.fake.flavor === "chromium" && remaining.length > 0) return;
+    }
+    this.disconnected(null);
   }
 
   /** The other end went away (`error` = browser text, or null for a clean disconnect). */
@@ -164,8 +194,8 @@ class End {
 function channel(fake, here, there, open) {
   const a = new End(fake, here);
   const b = new End(fake, there);
-  a.peer = b;
-  b.peer = a;
+  a.peers = [b];
+  b.peers = [a];
   if (!open) {
     b.closed = true;
     fake.later(() => a.disconnected(NO_RECEIVER));
@@ -267,16 +297,22 @@ class Fake {
     this.currentLastError = undefined;
     this.onConnect = new FakeEvent(this);
     this.onConnectExternal = new FakeEvent(this);
-    this.chrome = this.namespace();
-    this.browser = flavor === "chromium" ? this.namespace() : this.chrome;
+    this.invalidated = false;
+    this.frames = new Map(); // tab id → frame ids with a content script listening (default [0])
+    this.chrome = this.namespace(true);
+    this.browser = flavor === "chromium" ? this.namespace(false) : this.chrome;
   }
 
-  /** One `chrome`/`browser` object. Chromium's two are distinct objects over the same events. */
-  namespace() {
+  /**
+   * One `chrome`/`browser` object. Chromium's two are distinct objects over the same events, and
+   * only `chrome.runtime.lastError` is measured there: `browser.runtime.lastError` stays undefined.
+   */
+  namespace(hasLastError) {
     const fake = this;
     const runtime = {
       id: fake.extensionId,
       get lastError() {
+        if (!hasLastError) return undefined;
         if (fake.currentLastError !== undefined) fake.lastErrorReads += 1;
         return fake.currentLastError;
       },
@@ -364,7 +400,23 @@ class Fake {
         "Error in invocation of tabs.connect(integer tabId, optional object connectInfo): No matching signature.",
       );
     }
-    return this.open(portName(info), this.knownTabs.includes(tabId));
+    const name = portName(info);
+    if (!this.knownTabs.includes(tabId) || !this.receiver) return this.open(name, false);
+    const frames = (this.frames.get(tabId) ?? [0]).filter(
+      (frame) => info?.frameId === undefined || info.frameId === frame,
+    );
+    if (frames.length <= 1) return this.open(name, frames.length === 1);
+    // Every listening frame of the tab gets its own end of the one channel.
+    const library = new End(this, { name });
+    library.peers = frames.map((frameId) => {
+      const far = new End(this, { name });
+      far.frameId = frameId;
+      far.peers = [library];
+      this.remotes.push(new Remote(far, library));
+      return far;
+    });
+    this.opened += 1;
+    return library.port;
   }
 
   connectNative(application) {
@@ -502,6 +554,44 @@ class Fake {
     return listenerCount(event);
   }
 
+  /**
+   * This context becomes a content script: no `tabs` and no `runtime.onConnectExternal` (both
+   * browsers). Chromium has no `runtime.connectNative` there; Firefox 153 has one whose port closes
+   * at once with a generic error (measured), which this fake does not model: it throws if called.
+   */
+  becomeContentScript() {
+    for (const ns of new Set([this.chrome, this.browser])) {
+      delete ns.tabs;
+      delete ns.runtime.onConnectExternal;
+      if (this.flavor === "chromium") delete ns.runtime.connectNative;
+      else {
+        ns.runtime.connectNative = () => {
+          throw new Error("fake: a content script's connectNative is not modelled");
+        };
+      }
+    }
+  }
+
+  /** Content scripts listen in these frames of `tabId` (default: frame 0 only). */
+  setFrames(tabId, frameIds) {
+    this.frames.set(tabId, [...frameIds]);
+  }
+
+  /** The far ends of every port so far, oldest first (a multi-frame tabs.connect adds one each). */
+  get allRemotes() {
+    return [...this.remotes];
+  }
+
+  /**
+   * The extension is reloaded under this (content) script. Chromium: from now on the library's
+   * ports throw "Extension context invalidated." from postMessage and disconnect, synchronously.
+   * Firefox's behaviour was not measured, so its fake refuses to pretend.
+   */
+  invalidateContext() {
+    if (this.flavor !== "chromium") throw new Error("invalidateContext: not measured in Firefox");
+    this.invalidated = true;
+  }
+
   /** `runtime.lastError` right now, without counting it as read. */
   peekLastError() {
     return this.currentLastError;
@@ -535,6 +625,29 @@ export function installFake(flavor) {
       enumerable: true,
     });
   }
+  return fake;
+}
+
+/**
+ * A web page that an extension lists in `externally_connectable`, as Chromium 156 shows it
+ * (PORT-BEHAVIOUR.md A2): `chrome.runtime` with only `connect` and `sendMessage`, no `id`, no
+ * `browser`. `connect` without an extension id throws; to the fake's own id it opens a port.
+ */
+export function installWebPage() {
+  const fake = installFake("chromium");
+  const connect = (...args) => {
+    if (typeof args[0] !== "string") {
+      throw new TypeError(
+        "Error in invocation of runtime.connect(optional string extensionId, optional object connectInfo): " +
+          "chrome.runtime.connect() called from a webpage must specify an Extension ID (string) for its first argument.",
+      );
+    }
+    return fake.runtimeConnect(args);
+  };
+  const runtime = { connect, sendMessage: () => undefined };
+  globalThis.chrome = { runtime };
+  delete globalThis.browser;
+  if ("browser" in globalThis) globalThis.browser = undefined;
   return fake;
 }
 
