@@ -16,14 +16,17 @@
 //!
 //! // Content script
 //! let port = runtime::connect(&ConnectInfo::named("port-from-cs"))?;
-//! let _replies = port.on_message(|m| { /* m is a JsValue */ })?;
-//! let _closed = port.on_disconnect(|reason: Disconnect| { /* clean or error */ });
+//! // Keep the guard as long as you want messages (here: until the end of the scope).
+//! let _replies = port.on_message(|m| { /* m is a JsValue */ });
+//! // Owned by the connection: fires when the background goes away, no guard to keep.
+//! port.on_disconnect(|reason: Disconnect| { /* clean or error */ });
 //! port.post(&"hello from content script".into())?;
 //! # Ok::<(), webext_port::PortError>(())
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod allowlist;
+mod codec;
 mod connect_listener;
 mod error;
 mod listener;
@@ -36,7 +39,10 @@ pub mod tabs;
 
 pub use allowlist::{Allowlist, Rejected};
 pub use connect_listener::ConnectListener;
-pub use error::{classify, classify_native, ErrorKind, PortError};
-pub use port::{Disconnect, DisconnectListener, MessageListener, Port, NATIVE_MESSAGE_LIMIT};
+pub use error::{ErrorKind, PortError};
+pub use port::{
+    Closed, Disconnect, DisconnectListener, MessageListener, Messages, Port, PortId, PortSink,
+    State, TypedMessages, TypedPort, TypedSink, BACKLOG_LIMIT, NATIVE_MESSAGE_LIMIT,
+};
 pub use runtime::ConnectInfo;
 pub use sender::{MessageSender, Tab};
