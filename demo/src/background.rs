@@ -42,7 +42,7 @@ fn with<R>(f: impl FnOnce(&mut Background) -> R) -> R {
 
 pub fn start(held: &JsValue, held_external: &JsValue, held_clicks: u32) {
     crate::external::listen(held_external);
-    match runtime::on_connect_with_held(held, connected) {
+    match runtime::OnConnect::new().held(held).listen(connected) {
         Ok(listener) => with(|bg| bg.on_connect = Some(listener)),
         Err(err) => log(&format!("cannot listen for connections: {err}")),
     }
@@ -133,7 +133,7 @@ fn store_content_port(port: Port) {
                 command(&cmd, &arg, tab_id, &replies);
             }
         })
-        .ok();
+        .into();
     let on_disconnect = port.on_disconnect(move |_| {
         // Drop the stored connection once this dispatch is over.
         wasm_bindgen_futures::spawn_local(async move {
@@ -161,7 +161,7 @@ fn two_messages(port: Port) {
                 let _ = sender.post(&object(&[("n", n.into())]));
             }
         })
-        .ok();
+        .into();
     keep_opened(Connection {
         port,
         _on_message: on_message,
@@ -192,7 +192,7 @@ fn burst(port: Port) {
                 }
             }
         })
-        .ok();
+        .into();
     keep_opened(Connection {
         port,
         _on_message: on_message,
@@ -373,7 +373,7 @@ fn connect_back(tab_id: i32, requester: Port) {
             reply(&requester, "tabs_connect_round_trip", greeting);
             let _ = answered.disconnect();
         })
-        .ok();
+        .into();
     keep_opened(Connection {
         port,
         _on_message: on_message,

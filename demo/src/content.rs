@@ -68,7 +68,7 @@ pub fn start() {
     });
     let on_connect = runtime::on_connect(from_background);
     with(|cs| {
-        cs.guards.extend(on_message.ok());
+        cs.guards.push(on_message);
         cs.on_connect = on_connect.ok();
         cs.port = Some(port);
     });
@@ -219,7 +219,7 @@ fn local_disconnect(name: &'static str, times: usize, key: &'static str) {
             }
         });
     });
-    with(|cs| cs.guards.extend(guard.ok()));
+    with(|cs| cs.guards.push(guard));
 }
 
 /// 1000 numbered messages each way on a fresh port: all must arrive, in order.
@@ -247,7 +247,7 @@ fn burst() {
             );
         }
     });
-    with(|cs| cs.guards.extend(guard.ok()));
+    with(|cs| cs.guards.push(guard));
     let sent = (0..COUNT).all(|seq| port.post(&object(&[("seq", seq.into())])).is_ok());
     let _ = port.post(&object(&[("done", sent.into())]));
 }
@@ -294,7 +294,7 @@ fn late_listener() {
                 &string(&message, "greeting").unwrap_or_default(),
             );
         });
-        with(|cs| cs.guards.extend(guard.ok()));
+        with(|cs| cs.guards.push(guard));
     });
 }
 
@@ -308,7 +308,7 @@ fn drop_listener() {
     drop(port.on_message(move |_| count_a.set(count_a.get() + 1)));
     let count_b = b.clone();
     let guard = port.on_message(move |_| count_b.set(count_b.get() + 1));
-    with(|cs| cs.guards.extend(guard.ok()));
+    with(|cs| cs.guards.push(guard));
     let _ = port.post(&object(&[("cmd", "send-two".into())]));
     wasm_bindgen_futures::spawn_local(async move {
         sleep(1000).await;
@@ -354,5 +354,5 @@ fn from_background(port: Port) {
             report("content_received_from_background", &greeting);
         }
     });
-    with(|cs| cs.guards.extend(guard.ok()));
+    with(|cs| cs.guards.push(guard));
 }
