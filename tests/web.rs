@@ -16,8 +16,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use webext_port::{
-    runtime, tabs, ConnectInfo, Disconnect, DisconnectListener, ErrorKind, MessageListener,
-    MessageSender, Port, PortError, NATIVE_MESSAGE_LIMIT,
+    runtime, tabs, Allowlist, ConnectInfo, Disconnect, DisconnectListener, ErrorKind,
+    MessageListener, MessageSender, Port, PortError, NATIVE_MESSAGE_LIMIT,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -212,8 +212,7 @@ fn record_messages(port: &Port) -> (Log<JsValue>, MessageListener) {
     let log = Log::default();
     let sink = log.clone();
     let guard = port
-        .on_message(move |message| sink.borrow_mut().push(message))
-        .expect("on_message");
+        .on_message(move |message| sink.borrow_mut().push(message));
     (log, guard)
 }
 
@@ -365,23 +364,25 @@ in_both_browsers! {
         let events: Log<String> = Log::default();
         let (on_message, on_disconnect) = (events.clone(), events.clone());
         let _messages = port
-            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])))
-            .unwrap();
+            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])));
         let _closed = port.on_disconnect(move |r| on_disconnect.borrow_mut().push(format!("disconnect {r:?}")));
         fake.settle().await;
         assert_eq!(*events.borrow(), [r#"message "last words""#, "disconnect Clean"]);
     }
 
-    /// Dropping the `MessageListener` removes the JS listener; the closure sees nothing more.
-    async fn dropping_message_listener_removes_js_listener(fake) {
+    /// Dropping the `MessageListener` removes the listener; the closure sees nothing more. The
+    /// port has one JS `onMessage` listener of its own however many Rust listeners it has.
+    async fn dropping_message_listener_removes_the_listener(fake) {
         let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
         let remote = fake.last_remote();
         let (log, guard) = record_messages(&port);
-        assert_eq!(remote.listener_count("onMessage"), 1, "ours replaced the backlog's");
+        let (_, second) = record_messages(&port);
+        assert_eq!(remote.listener_count("onMessage"), 1, "one JS listener per port");
         remote.post(&1.into());
         fake.settle().await;
         drop(guard);
-        assert_eq!(remote.listener_count("onMessage"), 0);
+        drop(second);
+        assert_eq!(remote.listener_count("onMessage"), 1, "still the port's own");
         remote.post(&2.into());
         fake.settle().await;
         assert_eq!(jsons(log.borrow().iter()), ["1"]);
@@ -400,14 +401,14 @@ in_both_browsers! {
                 sink.borrow_mut().push(message);
                 let me = own.borrow_mut().take();
                 drop(me);
-            })
-            .unwrap();
+            });
         *slot.borrow_mut() = Some(guard);
         remote.post(&1.into());
         remote.post(&2.into());
         fake.settle().await;
         assert_eq!(jsons(log.borrow().iter()), ["1"]);
-        assert_eq!(remote.listener_count("onMessage"), 0);
+        assert!(slot.borrow().is_none(), "the guard was dropped inside the callback");
+        assert_eq!(remote.listener_count("onMessage"), 1, "the port's own JS listener stays");
     }
 
     /// The other side's `disconnect()` is a clean disconnect, reported exactly once.
@@ -697,7 +698,7 @@ in_both_browsers! {
         let remote = fake.last_remote();
         assert_eq!(remote.listener_count("onMessage"), 1, "the backlog");
         assert_eq!(remote.listener_count("onDisconnect"), 1, "the disconnect watcher");
-        let messages = port.on_message(|_| {}).unwrap();
+        let messages = port.on_message(|_| {});
         let closed = port.on_disconnect(|_| {});
         let copy = port.clone();
         drop(port);
@@ -705,7 +706,8 @@ in_both_browsers! {
         assert_eq!(remote.listener_count("onMessage"), 1, "the guards keep the port alive");
         assert_eq!(remote.listener_count("onDisconnect"), 1);
         drop(messages);
-        drop(closed);
+        assert_eq!(remote.listener_count("onMessage"), 1, "the on_disconnect callback keeps it");
+        closed.cancel();
         assert_eq!(remote.listener_count("onMessage"), 0);
         assert_eq!(remote.listener_count("onDisconnect"), 0);
         fake.settle().await;
@@ -841,7 +843,7 @@ in_both_browsers! {
         assert_eq!(fake.unchecked_last_errors(), 0, "the holder reads lastError");
 
         let (ports, handler) = record_ports();
-        let guard = runtime::on_connect_with_held(&held, handler).unwrap();
+        let guard = runtime::OnConnect::new().held(&held).listen(handler).unwrap();
         assert_eq!(fake.on_connect_listener_count(), 1, "the holder left, ours came");
         let names: Vec<String> = ports.borrow().iter().map(|p| p.name().to_owned()).collect();
         assert_eq!(names, ["first", "second", "third"]);
@@ -860,8 +862,7 @@ in_both_browsers! {
         let events: Log<String> = Log::default();
         let (on_message, on_disconnect) = (events.clone(), events.clone());
         let _mb = b
-            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])))
-            .unwrap();
+            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])));
         let _db = b.on_disconnect(move |r| on_disconnect.borrow_mut().push(format!("disconnect {r:?}")));
 
         // third: closed with the error it had.
@@ -1303,12 +1304,16 @@ in_both_browsers! {
         assert_eq!(port.error().map(|e| e.kind()), Some(ErrorKind::NativeProtocolError));
     }
 
-    /// `on_connect_external_allowed` hands ports from listed extension ids to `on_port`, open and
+    /// `OnConnect` with an allowlist hands ports from listed extension ids to `on_port`, open and
     /// talking both ways; `on_rejected` is not called.
     async fn allowlist_accepts_listed_ids(fake) {
         let (ports, on_port) = record_ports();
-        let (rejected, on_rejected) = record_rejections();
-        let guard = runtime::on_connect_external_allowed([PEER, PEER_CHROMIUM], on_port, on_rejected)
+        let (rejected, mut on_rejected) = record_rejections();
+        let guard = runtime::OnConnect::new()
+            .external()
+            .allowlist(Allowlist::new([PEER, PEER_CHROMIUM]))
+            .on_rejected(move |r| on_rejected(r.into_sender()))
+            .listen(on_port)
             .unwrap();
         assert_eq!(fake.on_connect_external_listener_count(), 1);
         let first = fake.dispatch_connect_external_from("first", PEER);
@@ -1342,8 +1347,13 @@ in_both_browsers! {
     /// `on_rejected` gets its sender.
     async fn allowlist_rejects_and_disconnects_others(fake) {
         let (ports, on_port) = record_ports();
-        let (rejected, on_rejected) = record_rejections();
-        let _guard = runtime::on_connect_external_allowed([PEER], on_port, on_rejected).unwrap();
+        let (rejected, mut on_rejected) = record_rejections();
+        let _guard = runtime::OnConnect::new()
+            .external()
+            .allowlist(Allowlist::new([PEER]))
+            .on_rejected(move |r| on_rejected(r.into_sender()))
+            .listen(on_port)
+            .unwrap();
         let strangers = ["stranger@example.org", "peer@example.org.evil", "peer@example", "PEER@example.org", ""];
         let mut remotes: Vec<Remote> = strangers
             .iter()
