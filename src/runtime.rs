@@ -61,7 +61,7 @@ impl ConnectInfo {
 ///
 /// From a content script this reaches the background; a context never receives its own connect.
 /// If nobody listens, the port's [`on_disconnect`](Port::on_disconnect) reports
-/// [`ErrorKind::NoReceiver`](crate::ErrorKind::NoReceiver).
+/// [`ErrorKind::NoReceiver`].
 ///
 /// ```no_run
 /// use webext_port::{runtime, ConnectInfo};

@@ -1,7 +1,8 @@
 //! [`Port`]: one end of a connection, the same in every browser.
 //!
 //! - `core`: the state machine shared by every handle of one browser port (the one place that
-//!   reads `port.error` or `runtime.lastError`), its listener lists and the early-message backlog;
+//!   reads `port.error` or `runtime.lastError`), its keep-alive rule and disconnect callbacks;
+//! - `backlog`: the early-message backlog and the dispatch of messages to Rust listeners;
 //! - `validate`: what `post` checks before the browser sees a message;
 //! - `guards`: [`MessageListener`], [`DisconnectListener`] and the [`Closed`] future;
 //! - `futures`: the async side, [`Messages`] (a `Stream`) and [`PortSink`] (a `Sink`);
@@ -9,13 +10,14 @@
 //!
 //! Nothing above this module branches on the browser.
 
+mod backlog;
 mod core;
 mod futures;
 mod guards;
 mod typed;
 mod validate;
 
-pub use self::core::BACKLOG_LIMIT;
+pub use self::backlog::BACKLOG_LIMIT;
 pub use self::futures::{Messages, PortSink};
 pub use self::guards::{Closed, DisconnectListener, MessageListener};
 pub use self::typed::{TypedMessages, TypedPort, TypedSink};
