@@ -1750,6 +1750,22 @@ in_both_browsers! {
         }
     }
 
+    /// After our own `disconnect()` nothing more is delivered, not even backlog messages that
+    /// arrived before it but were not handed out yet; streams end at once.
+    async fn nothing_is_delivered_after_our_own_disconnect(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        remote.post(&1.into());
+        remote.post(&2.into());
+        fake.settle().await;
+        let (log, _guard) = record_messages(&port);
+        let mut stream = port.messages();
+        port.disconnect().unwrap();
+        fake.settle().await;
+        assert!(log.borrow().is_empty(), "{:?}", jsons(log.borrow().iter()));
+        assert_eq!(ready_next(&mut stream), Some(None));
+    }
+
     /// Up to `BACKLOG_LIMIT` early messages are kept; the next one closes the port with
     /// `BacklogOverflow` (the other side sees a clean disconnect), and the kept messages still
     /// reach a listener added later, in order.

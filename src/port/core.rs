@@ -239,6 +239,12 @@ impl Core {
         } else {
             drop(callbacks);
         }
+        if matches!(next, State::ClosedHere) {
+            // As in the browser, nothing is delivered after our own disconnect(), not even
+            // messages that arrived earlier but were not handed out yet.
+            let undelivered = std::mem::take(&mut *self.queue.borrow_mut());
+            drop(undelivered);
+        }
         for waker in std::mem::take(&mut *self.close_wakers.borrow_mut()) {
             waker.wake();
         }

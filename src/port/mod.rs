@@ -202,9 +202,11 @@ impl Port {
     /// # Ok::<(), webext_port::PortError>(())
     /// ```
     pub fn from_raw(raw: JsValue) -> Result<Port, PortError> {
-        let looks_like_port = ["postMessage", "disconnect"]
-            .iter()
-            .all(|key| crate::namespace::get(&raw, key).is_function());
+        // An object (ports are keyed by identity) with the two methods every port has.
+        let looks_like_port = raw.is_object()
+            && ["postMessage", "disconnect"]
+                .iter()
+                .all(|key| crate::namespace::get(&raw, key).is_function());
         if !looks_like_port {
             return Err(PortError::new(
                 ErrorKind::InvalidArgument,
