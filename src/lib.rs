@@ -23,6 +23,35 @@
 //! port.post(&"hello from content script".into())?;
 //! # Ok::<(), webext_port::PortError>(())
 //! ```
+//!
+//! The same port, typed and async: [`Port::typed`] sends and receives serde values (a message that
+//! does not decode is an `Err` with [`ErrorKind::DecodeFailed`], the port stays up);
+//! [`Port::messages`] is a `Stream` that ends when the connection does, [`Port::sink`] a `Sink`,
+//! [`Port::split`] both halves, [`Port::closed`] a future of the reason, [`Port::state`] where the
+//! connection is. All of them sit on the same listener list as the callbacks.
+//!
+//! ```no_run
+//! use futures::StreamExt;
+//! use serde::{Deserialize, Serialize};
+//! use webext_port::{runtime, ConnectInfo};
+//!
+//! #[derive(Serialize, Deserialize, Debug)]
+//! enum Msg { Hello { from: String }, Bye }
+//!
+//! # async fn content() -> Result<(), webext_port::PortError> {
+//! let port = runtime::connect(&ConnectInfo::named("typed"))?.typed::<Msg, Msg>();
+//! port.send(&Msg::Hello { from: "content".into() })?;
+//! let mut replies = port.messages();
+//! // The loop ends when the background goes away; a malformed reply is one Err, not the end.
+//! while let Some(reply) = replies.next().await {
+//!     match reply {
+//!         Ok(msg) => println!("{msg:?}"),
+//!         Err(err) => println!("ignored {:?}: {err}", err.raw_value()),
+//!     }
+//! }
+//! println!("closed: {:?}", replies.reason());
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod allowlist;

@@ -1522,6 +1522,9 @@ in_both_browsers! {
         let err = results[0].clone().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::DecodeFailed);
         assert_eq!(err.raw_value(), Some(&JsValue::from_str("not a number")));
+        let same_words = PortError::new(ErrorKind::DecodeFailed, err.message());
+        assert_eq!(err, same_words, "equality ignores the raw value");
+        assert!(same_words.raw_value().is_none());
         assert_eq!(results[1], Ok(7));
         assert!(port.is_connected());
         assert_eq!(remote.disconnect_count(), 0);

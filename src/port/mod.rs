@@ -106,6 +106,9 @@ pub enum State {
 /// context (two `onConnect` listeners receive the same object, so their ports compare equal),
 /// different for different ports. Never reused within a context.
 ///
+/// Prefer it to `Port` as a map key: it is `Copy`, and Clippy's `mutable_key_type` lint (which
+/// sees the `RefCell`s inside a `Port`, though `Hash` reads only the id) stays quiet.
+///
 /// ```no_run
 /// # fn demo(port: webext_port::Port) {
 /// use std::collections::HashMap;
@@ -133,8 +136,8 @@ impl fmt::Display for PortId {
 /// listener or [`messages`](Port::messages) stream are kept (up to [`BACKLOG_LIMIT`]) and handed
 /// to it, in order.
 ///
-/// **Identity**: `Port` is a cheap handle (`Clone` shares it) and compares, hashes and
-/// [`id`](Port::id)entifies by the browser port it wraps.
+/// **Identity**: `Port` is a cheap handle (`Clone` shares it); `==`, `Hash` and [`id`](Port::id)
+/// follow the browser port it wraps, so every handle of one connection is the same key.
 ///
 /// **Dropping**: when the last handle *and* every guard, stream and future it gave out are
 /// dropped, the JS listeners this crate added are removed and their closures freed; except that
