@@ -1753,6 +1753,38 @@ in_both_browsers! {
         }
     }
 
+    /// Callbacks that hold their own port (the usual way to reply) form a cycle; the disconnect
+    /// breaks it: once the other side leaves, the port's JS listeners are gone, so the core, its
+    /// closures and the handles inside them were all freed.
+    async fn callbacks_holding_their_port_do_not_leak_it(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let (freed, token) = drop_counter();
+        let (replier, closer) = (port.clone(), port.clone());
+        port.on_message(move |m| {
+            let _ = replier.post(&m);
+        })
+        .forget();
+        let guard = port.on_message(move |_| {
+            let _keep = &token;
+        });
+        port.on_disconnect(move |_| {
+            let _ = closer.post(&"too late".into());
+        });
+        let stream = port.messages();
+        drop(port);
+        remote.post(&"echo".into());
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#""echo""#]);
+        remote.disconnect();
+        fake.settle().await;
+        assert_eq!(freed.get(), 1);
+        drop((guard, stream));
+        fake.settle().await;
+        assert_eq!(remote.listener_count("onMessage"), 0, "the core was freed");
+        assert_eq!(remote.listener_count("onDisconnect"), 0);
+    }
+
     /// After our own `disconnect()` nothing more is delivered, not even backlog messages that
     /// arrived before it but were not handed out yet; streams end at once.
     async fn nothing_is_delivered_after_our_own_disconnect(fake) {
