@@ -134,10 +134,16 @@ fn store_content_port(port: Port) {
             }
         })
         .into();
+    let id = port.id();
     let on_disconnect = port.on_disconnect(move |_| {
-        // Drop the stored connection once this dispatch is over.
+        // Drop the stored connection once this dispatch is over, unless a newer port from the same
+        // tab replaced it (the callback outlives a replaced entry: it belongs to the connection).
         wasm_bindgen_futures::spawn_local(async move {
-            with(|bg| bg.ports.remove(&tab_id));
+            with(|bg| {
+                if bg.ports.get(&tab_id).is_some_and(|c| c.port.id() == id) {
+                    bg.ports.remove(&tab_id);
+                }
+            });
         });
     });
     with(|bg| {
