@@ -100,12 +100,17 @@ fn take_held(held: &JsValue) -> Result<Vec<Port>, PortError> {
         })?;
     release.call0(held).map_err(|e| error_from_js(&e))?;
     let entries: js_sys::Array = entries.unchecked_into();
-    Ok(entries.iter().map(|entry| adopt(&entry)).collect())
+    Ok(entries.iter().filter_map(|entry| adopt(&entry)).collect())
 }
 
-/// One held entry: `{ port, messages, disconnected, error, onMessage, onDisconnect }`.
-fn adopt(entry: &JsValue) -> Port {
-    let raw: RawPort = get(entry, "port").unchecked_into();
+/// One held entry: `{ port, messages, disconnected, error, onMessage, onDisconnect }`; `None` when
+/// it holds no port object (a holder not made by `www/hold.js`).
+fn adopt(entry: &JsValue) -> Option<Port> {
+    let raw = get(entry, "port");
+    if !raw.is_object() {
+        return None;
+    }
+    let raw: RawPort = raw.unchecked_into();
     for (event, key) in [
         (raw.on_message(), "onMessage"),
         (raw.on_disconnect(), "onDisconnect"),
@@ -126,5 +131,5 @@ fn adopt(entry: &JsValue) -> Port {
             Disconnect::Error(error_from_js(&error))
         }
     });
-    Port::adopt(raw, messages, closed)
+    Some(Port::adopt(raw, messages, closed))
 }

@@ -8,7 +8,8 @@ use std::fmt;
 ///
 /// ```
 /// use webext_port::ErrorKind;
-/// assert_eq!(ErrorKind::NoReceiver.as_str(), "no_receiver");
+/// // Display is the snake_case name, stable for logs and test reports.
+/// assert_eq!(ErrorKind::NoReceiver.to_string(), "no_receiver");
 /// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,17 +42,16 @@ pub enum ErrorKind {
     NotInExtension,
     /// The API exists in the browser but not in this context (e.g. `onConnectExternal` in a content script).
     Unsupported,
+    /// More than [`BACKLOG_LIMIT`](crate::BACKLOG_LIMIT) messages arrived before the port had a
+    /// message listener or stream; the library closed the port rather than buffer without end.
+    BacklogOverflow,
     /// Anything the table does not know yet; [`PortError::message`] keeps the browser's words.
     Other,
 }
 
 impl ErrorKind {
-    /// The kind in `snake_case`, as used in logs and in `conformance.json`.
-    ///
-    /// ```
-    /// assert_eq!(webext_port::ErrorKind::Disconnected.as_str(), "disconnected");
-    /// ```
-    pub fn as_str(self) -> &'static str {
+    /// The kind in `snake_case`, as used in logs and in `conformance.json` (what `Display` prints).
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ErrorKind::NoReceiver => "no_receiver",
             ErrorKind::Disconnected => "disconnected",
@@ -67,6 +67,7 @@ impl ErrorKind {
             ErrorKind::BackForwardCache => "back_forward_cache",
             ErrorKind::NotInExtension => "not_in_extension",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::BacklogOverflow => "backlog_overflow",
             ErrorKind::Other => "other",
         }
     }
@@ -159,15 +160,7 @@ const WORDINGS: &[(&str, ErrorKind)] = &[
 ];
 
 /// The kind a browser's error message stands for; [`ErrorKind::Other`] when unknown.
-///
-/// ```
-/// use webext_port::{classify, ErrorKind};
-/// assert_eq!(
-///     classify("Could not establish connection. Receiving end does not exist."),
-///     ErrorKind::NoReceiver
-/// );
-/// ```
-pub fn classify(message: &str) -> ErrorKind {
+pub(crate) fn classify(message: &str) -> ErrorKind {
     WORDINGS
         .iter()
         .find(|(needle, _)| message.contains(needle))
@@ -179,13 +172,7 @@ pub fn classify(message: &str) -> ErrorKind {
 const FIREFOX_GENERIC: &str = "An unexpected error occurred";
 
 /// [`classify`] for an error reported on a `connectNative` port.
-///
-/// ```
-/// use webext_port::{classify_native, ErrorKind};
-/// assert_eq!(classify_native("An unexpected error occurred"), ErrorKind::NativeProtocolError);
-/// assert_eq!(classify_native("Native host has exited."), ErrorKind::NativeHostExited);
-/// ```
-pub fn classify_native(message: &str) -> ErrorKind {
+pub(crate) fn classify_native(message: &str) -> ErrorKind {
     match classify(message) {
         ErrorKind::Other if message.contains(FIREFOX_GENERIC) => ErrorKind::NativeProtocolError,
         kind => kind,
@@ -201,10 +188,36 @@ pub fn classify_native(message: &str) -> ErrorKind {
 /// assert_eq!(err.kind(), ErrorKind::Disconnected);
 /// assert_eq!(err.message(), "Attempting to use a disconnected port object");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A [`DecodeFailed`](ErrorKind::DecodeFailed) error also carries the message that did not decode
+/// ([`raw_value`](PortError::raw_value)). Equality compares the kind and the words only.
+#[derive(Clone)]
 pub struct PortError {
     kind: ErrorKind,
     message: String,
+    /// Never set on the host (no JS there), so the wording table stays host-testable.
+    raw: Option<wasm_bindgen::JsValue>,
+}
+
+impl PartialEq for PortError {
+    fn eq(&self, other: &PortError) -> bool {
+        self.kind == other.kind && self.message == other.message
+    }
+}
+
+impl Eq for PortError {}
+
+impl fmt::Debug for PortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("PortError");
+        debug
+            .field("kind", &self.kind)
+            .field("message", &self.message);
+        if let Some(raw) = &self.raw {
+            debug.field("raw_value", raw);
+        }
+        debug.finish()
+    }
 }
 
 impl PortError {
@@ -219,10 +232,11 @@ impl PortError {
         PortError {
             kind,
             message: message.into(),
+            raw: None,
         }
     }
 
-    /// Classifies a browser's error message (see [`classify`]) and keeps it.
+    /// Classifies a browser's error message by the crate's wording table and keeps it.
     ///
     /// ```
     /// use webext_port::{ErrorKind, PortError};
@@ -234,6 +248,7 @@ impl PortError {
         PortError {
             kind: classify(&message),
             message,
+            raw: None,
         }
     }
 
@@ -255,6 +270,25 @@ impl PortError {
     /// ```
     pub fn message(&self) -> &str {
         &self.message
+    }
+}
+
+impl PortError {
+    /// The JS value this error is about: for [`DecodeFailed`](ErrorKind::DecodeFailed), the
+    /// message exactly as it arrived, so it can be logged or decoded as something else.
+    ///
+    /// ```
+    /// # use webext_port::{ErrorKind, PortError};
+    /// // Errors this crate raises about no particular value carry none.
+    /// assert!(PortError::new(ErrorKind::Disconnected, "gone").raw_value().is_none());
+    /// ```
+    pub fn raw_value(&self) -> Option<&wasm_bindgen::JsValue> {
+        self.raw.as_ref()
+    }
+
+    pub(crate) fn with_raw_value(mut self, raw: wasm_bindgen::JsValue) -> Self {
+        self.raw = Some(raw);
+        self
     }
 }
 
@@ -360,6 +394,7 @@ mod tests {
             ErrorKind::BackForwardCache,
             ErrorKind::NotInExtension,
             ErrorKind::Unsupported,
+            ErrorKind::BacklogOverflow,
             ErrorKind::Other,
         ];
         let names: std::collections::HashSet<_> = all.iter().map(|k| k.as_str()).collect();

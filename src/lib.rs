@@ -16,14 +16,46 @@
 //!
 //! // Content script
 //! let port = runtime::connect(&ConnectInfo::named("port-from-cs"))?;
-//! let _replies = port.on_message(|m| { /* m is a JsValue */ })?;
-//! let _closed = port.on_disconnect(|reason: Disconnect| { /* clean or error */ });
+//! // Keep the guard as long as you want messages (here: until the end of the scope).
+//! let _replies = port.on_message(|m| { /* m is a JsValue */ });
+//! // Owned by the connection: fires when the background goes away, no guard to keep.
+//! port.on_disconnect(|reason: Disconnect| { /* clean or error */ });
 //! port.post(&"hello from content script".into())?;
 //! # Ok::<(), webext_port::PortError>(())
+//! ```
+//!
+//! The same port, typed and async: [`Port::typed`] sends and receives serde values (a message that
+//! does not decode is an `Err` with [`ErrorKind::DecodeFailed`], the port stays up);
+//! [`Port::messages`] is a `Stream` that ends when the connection does, [`Port::sink`] a `Sink`,
+//! [`Port::split`] both halves, [`Port::closed`] a future of the reason, [`Port::state`] where the
+//! connection is. All of them sit on the same listener list as the callbacks.
+//!
+//! ```no_run
+//! use futures::StreamExt;
+//! use serde::{Deserialize, Serialize};
+//! use webext_port::{runtime, ConnectInfo};
+//!
+//! #[derive(Serialize, Deserialize, Debug)]
+//! enum Msg { Hello { from: String }, Bye }
+//!
+//! # async fn content() -> Result<(), webext_port::PortError> {
+//! let port = runtime::connect(&ConnectInfo::named("typed"))?.typed::<Msg, Msg>();
+//! port.send(&Msg::Hello { from: "content".into() })?;
+//! let mut replies = port.messages();
+//! // The loop ends when the background goes away; a malformed reply is one Err, not the end.
+//! while let Some(reply) = replies.next().await {
+//!     match reply {
+//!         Ok(msg) => println!("{msg:?}"),
+//!         Err(err) => println!("ignored {:?}: {err}", err.raw_value()),
+//!     }
+//! }
+//! println!("closed: {:?}", replies.reason());
+//! # Ok(()) }
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod allowlist;
+mod codec;
 mod connect_listener;
 mod error;
 mod listener;
@@ -36,7 +68,10 @@ pub mod tabs;
 
 pub use allowlist::{Allowlist, Rejected};
 pub use connect_listener::ConnectListener;
-pub use error::{classify, classify_native, ErrorKind, PortError};
-pub use port::{Disconnect, DisconnectListener, MessageListener, Port, MESSAGE_LIMIT};
+pub use error::{ErrorKind, PortError};
+pub use port::{
+    Closed, Disconnect, DisconnectListener, MessageListener, Messages, Port, PortId, PortSink,
+    State, TypedMessages, TypedPort, TypedSink, BACKLOG_LIMIT, MESSAGE_LIMIT,
+};
 pub use runtime::ConnectInfo;
 pub use sender::{MessageSender, Tab};

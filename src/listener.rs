@@ -31,11 +31,6 @@ impl<F: ?Sized + WasmClosure + 'static> EventListener<F> {
             closure: Some(closure),
         })
     }
-
-    /// The JS function the browser calls.
-    pub(crate) fn function(&self) -> &js_sys::Function {
-        &self.function
-    }
 }
 
 impl<F: ?Sized + 'static> Drop for EventListener<F> {

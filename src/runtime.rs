@@ -1,11 +1,10 @@
 //! `runtime.connect`, `runtime.connectNative`, `runtime.onConnect` and `runtime.onConnectExternal`.
 
-use crate::allowlist::Allowlist;
+use crate::allowlist::{Allowlist, Rejected};
 use crate::connect_listener::ConnectListener;
 use crate::error::{ErrorKind, PortError};
 use crate::namespace::{error_from_js, native_runtime, runtime, runtime_any};
 use crate::port::Port;
-use crate::sender::MessageSender;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
@@ -62,7 +61,7 @@ impl ConnectInfo {
 ///
 /// From a content script this reaches the background; a context never receives its own connect.
 /// If nobody listens, the port's [`on_disconnect`](Port::on_disconnect) reports
-/// [`ErrorKind::NoReceiver`](crate::ErrorKind::NoReceiver).
+/// [`ErrorKind::NoReceiver`].
 ///
 /// ```no_run
 /// use webext_port::{runtime, ConnectInfo};
@@ -149,7 +148,8 @@ fn is_native_host_name(name: &str) -> bool {
 }
 
 /// Calls `handler` with every port this extension's other contexts open to this one
-/// (`runtime.onConnect`), until the returned guard is dropped.
+/// (`runtime.onConnect`), until the returned guard is dropped. For the options (ports held by
+/// `www/hold.js`, an allowlist) use [`OnConnect`].
 ///
 /// ```no_run
 /// let guard = webext_port::runtime::on_connect(|port| {
@@ -157,86 +157,183 @@ fn is_native_host_name(name: &str) -> bool {
 ///         let _ = port.post(&"hi there content script!".into());
 ///     }
 /// })?;
+/// // Keep `guard` for as long as this context should accept connections.
+/// # drop(guard);
 /// # Ok::<(), webext_port::PortError>(())
 /// ```
 pub fn on_connect(handler: impl FnMut(Port) + 'static) -> Result<ConnectListener, PortError> {
-    ConnectListener::register("onConnect", None, handler)
-}
-
-/// Like [`on_connect`], but first hands `handler` the ports that `www/hold.js` held while the
-/// wasm was loading (with their early messages and disconnects), then releases the holder.
-///
-/// A Chromium service worker woken by a connection must have an `onConnect` listener by the end of
-/// its first turn, before any wasm can run; the bootstrap's holder is that listener.
-///
-/// ```no_run
-/// # let held = wasm_bindgen::JsValue::NULL;
-/// let guard = webext_port::runtime::on_connect_with_held(&held, |port| { /* … */ })?;
-/// # Ok::<(), webext_port::PortError>(())
-/// ```
-pub fn on_connect_with_held(
-    held: &JsValue,
-    handler: impl FnMut(Port) + 'static,
-) -> Result<ConnectListener, PortError> {
-    ConnectListener::register("onConnect", Some(held), handler)
+    OnConnect::new().listen(handler)
 }
 
 /// Calls `handler` with every port another extension opens to this one
-/// (`runtime.onConnectExternal`; background and extension pages only).
+/// (`runtime.onConnectExternal`; background and extension pages only). To let only some
+/// extensions through, use [`OnConnect::allowlist`].
 ///
 /// ```no_run
 /// let guard = webext_port::runtime::on_connect_external(|port| {
+///     // Anyone can connect: look at who it is before trusting it.
 ///     let caller = port.sender().and_then(|s| s.id);
 /// })?;
+/// # drop(guard);
 /// # Ok::<(), webext_port::PortError>(())
 /// ```
 pub fn on_connect_external(
     handler: impl FnMut(Port) + 'static,
 ) -> Result<ConnectListener, PortError> {
-    ConnectListener::register("onConnectExternal", None, handler)
+    OnConnect::new().external().listen(handler)
 }
 
-/// Like [`on_connect_external`], but first hands `handler` the ports `www/hold.js` held while the
-/// wasm was loading (see [`on_connect_with_held`]).
+/// The options of a connection listener, one method each, ending with [`listen`](OnConnect::listen).
+///
+/// - [`external`](OnConnect::external): `runtime.onConnectExternal` (other extensions) instead of
+///   `runtime.onConnect`;
+/// - [`held`](OnConnect::held): first hand over the ports `www/hold.js` held while the wasm was
+///   loading (a Chromium service worker woken by a connection must have an `onConnect` listener by
+///   the end of its first turn, before any wasm can run; the bootstrap's holder is that listener);
+/// - [`allowlist`](OnConnect::allowlist): only these extension ids get through, any other port is
+///   disconnected at once and given to [`on_rejected`](OnConnect::on_rejected) (if set).
 ///
 /// ```no_run
+/// use webext_port::{runtime::OnConnect, Allowlist};
 /// # let held = wasm_bindgen::JsValue::NULL;
-/// let guard = webext_port::runtime::on_connect_external_with_held(&held, |port| { /* … */ })?;
+/// // Background: accept the peer extension only, including connections that woke us up.
+/// let guard = OnConnect::new()
+///     .external()
+///     .held(&held)
+///     .allowlist(Allowlist::new(["peer@example.org"]))
+///     .on_rejected(|rejected| println!("refused {:?}", rejected.sender().and_then(|s| s.id.as_deref())))
+///     .listen(|port| { let _ = port.post(&"welcome".into()); })?;
+/// # drop(guard);
 /// # Ok::<(), webext_port::PortError>(())
 /// ```
-pub fn on_connect_external_with_held(
-    held: &JsValue,
-    handler: impl FnMut(Port) + 'static,
-) -> Result<ConnectListener, PortError> {
-    ConnectListener::register("onConnectExternal", Some(held), handler)
+#[must_use = "nothing listens until `listen` is called"]
+#[derive(Default)]
+pub struct OnConnect {
+    external: bool,
+    held: Option<JsValue>,
+    allowlist: Option<Allowlist>,
+    on_rejected: Option<Box<dyn FnMut(Rejected)>>,
 }
 
-/// Like [`on_connect_external`], but only extensions in `allowed_ids` get through: a port from any
-/// other extension is disconnected at once and reported to `on_rejected` with its sender.
-/// (Built on [`Allowlist`], which also works with [`on_connect_external_with_held`].)
-///
-/// ```no_run
-/// let guard = webext_port::runtime::on_connect_external_allowed(
-///     ["peer@example.org", "eeipkioiegfamkjepdbdpahhcblbddbb"],
-///     |port| { let _ = port.post(&"welcome".into()); },
-///     |sender| println!("refused a port from {:?}", sender.and_then(|s| s.id)),
-/// )?;
-/// # Ok::<(), webext_port::PortError>(())
-/// ```
-pub fn on_connect_external_allowed<I, S>(
-    allowed_ids: I,
-    mut on_port: impl FnMut(Port) + 'static,
-    mut on_rejected: impl FnMut(Option<MessageSender>) + 'static,
-) -> Result<ConnectListener, PortError>
-where
-    I: IntoIterator<Item = S>,
-    S: Into<String>,
-{
-    let allowlist = Allowlist::new(allowed_ids);
-    on_connect_external(move |port| match allowlist.admit(port) {
-        Ok(port) => on_port(port),
-        Err(rejected) => on_rejected(rejected.into_sender()),
-    })
+impl std::fmt::Debug for OnConnect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnConnect")
+            .field("external", &self.external)
+            .field("held", &self.held.is_some())
+            .field("allowlist", &self.allowlist)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OnConnect {
+    /// `runtime.onConnect`, no holder, no allowlist.
+    ///
+    /// ```no_run
+    /// // Same as runtime::on_connect(handler).
+    /// let guard = webext_port::runtime::OnConnect::new().listen(|port| { /* … */ })?;
+    /// # drop(guard);
+    /// # Ok::<(), webext_port::PortError>(())
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Listen to `runtime.onConnectExternal`: ports from other extensions.
+    ///
+    /// ```no_run
+    /// let guard = webext_port::runtime::OnConnect::new().external().listen(|port| { /* … */ })?;
+    /// # drop(guard);
+    /// # Ok::<(), webext_port::PortError>(())
+    /// ```
+    pub fn external(mut self) -> Self {
+        self.external = true;
+        self
+    }
+
+    /// First take over the ports held by a `www/hold.js` holder (with their early messages and
+    /// disconnects, in arrival order), then release it.
+    ///
+    /// ```no_run
+    /// # let held = wasm_bindgen::JsValue::NULL;
+    /// // `held` is what www/background.js registered before loading the wasm.
+    /// let guard = webext_port::runtime::OnConnect::new().held(&held).listen(|port| { /* … */ })?;
+    /// # drop(guard);
+    /// # Ok::<(), webext_port::PortError>(())
+    /// ```
+    pub fn held(mut self, held: &JsValue) -> Self {
+        self.held = Some(held.clone());
+        self
+    }
+
+    /// Only ports whose sender id is in `allowlist` reach the handler; others are disconnected at
+    /// once (see [`Allowlist::admit`]). Meant for [`external`](OnConnect::external) listeners.
+    ///
+    /// ```no_run
+    /// use webext_port::{runtime::OnConnect, Allowlist};
+    /// let guard = OnConnect::new()
+    ///     .external()
+    ///     .allowlist(Allowlist::new(["peer@example.org", "eeipkioiegfamkjepdbdpahhcblbddbb"]))
+    ///     .listen(|port| { /* only the peer gets here */ })?;
+    /// # drop(guard);
+    /// # Ok::<(), webext_port::PortError>(())
+    /// ```
+    pub fn allowlist(mut self, allowlist: Allowlist) -> Self {
+        self.allowlist = Some(allowlist);
+        self
+    }
+
+    /// Told about every port the [`allowlist`](OnConnect::allowlist) refused (already disconnected).
+    ///
+    /// ```no_run
+    /// use webext_port::{runtime::OnConnect, Allowlist};
+    /// let guard = OnConnect::new()
+    ///     .external()
+    ///     .allowlist(Allowlist::new(["peer@example.org"]))
+    ///     // Worth a log line: an unknown extension tried to talk to us.
+    ///     .on_rejected(|r| println!("refused {:?}", r.into_sender().and_then(|s| s.id)))
+    ///     .listen(|port| { /* … */ })?;
+    /// # drop(guard);
+    /// # Ok::<(), webext_port::PortError>(())
+    /// ```
+    pub fn on_rejected(mut self, on_rejected: impl FnMut(Rejected) + 'static) -> Self {
+        self.on_rejected = Some(Box::new(on_rejected));
+        self
+    }
+
+    /// Registers the listener: `handler` gets every (admitted) port until the guard is dropped.
+    ///
+    /// ```no_run
+    /// let guard = webext_port::runtime::OnConnect::new().listen(|port| { /* … */ })?;
+    /// // Keep the guard (e.g. in a `thread_local!`) for as long as connections are welcome.
+    /// # drop(guard);
+    /// # Ok::<(), webext_port::PortError>(())
+    /// ```
+    pub fn listen(
+        self,
+        mut handler: impl FnMut(Port) + 'static,
+    ) -> Result<ConnectListener, PortError> {
+        let event = if self.external {
+            "onConnectExternal"
+        } else {
+            "onConnect"
+        };
+        match self.allowlist {
+            None => ConnectListener::register(event, self.held.as_ref(), handler),
+            Some(allowlist) => {
+                let mut on_rejected = self.on_rejected;
+                ConnectListener::register(event, self.held.as_ref(), move |port| {
+                    match allowlist.admit(port) {
+                        Ok(port) => handler(port),
+                        Err(rejected) => {
+                            if let Some(on_rejected) = on_rejected.as_mut() {
+                                on_rejected(rejected);
+                            }
+                        }
+                    }
+                })
+            }
+        }
+    }
 }
 
 #[cfg(test)]

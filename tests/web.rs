@@ -16,8 +16,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use webext_port::{
-    runtime, tabs, ConnectInfo, Disconnect, DisconnectListener, ErrorKind, MessageListener,
-    MessageSender, Port, PortError, MESSAGE_LIMIT,
+    runtime, tabs, Allowlist, ConnectInfo, Disconnect, DisconnectListener, ErrorKind,
+    MessageListener, MessageSender, Port, PortError, State, BACKLOG_LIMIT, MESSAGE_LIMIT,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -234,9 +234,7 @@ type Log<T> = Rc<RefCell<Vec<T>>>;
 fn record_messages(port: &Port) -> (Log<JsValue>, MessageListener) {
     let log = Log::default();
     let sink = log.clone();
-    let guard = port
-        .on_message(move |message| sink.borrow_mut().push(message))
-        .expect("on_message");
+    let guard = port.on_message(move |message| sink.borrow_mut().push(message));
     (log, guard)
 }
 
@@ -388,23 +386,25 @@ in_both_browsers! {
         let events: Log<String> = Log::default();
         let (on_message, on_disconnect) = (events.clone(), events.clone());
         let _messages = port
-            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])))
-            .unwrap();
+            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])));
         let _closed = port.on_disconnect(move |r| on_disconnect.borrow_mut().push(format!("disconnect {r:?}")));
         fake.settle().await;
         assert_eq!(*events.borrow(), [r#"message "last words""#, "disconnect Clean"]);
     }
 
-    /// Dropping the `MessageListener` removes the JS listener; the closure sees nothing more.
-    async fn dropping_message_listener_removes_js_listener(fake) {
+    /// Dropping the `MessageListener` removes the listener; the closure sees nothing more. The
+    /// port has one JS `onMessage` listener of its own however many Rust listeners it has.
+    async fn dropping_message_listener_removes_the_listener(fake) {
         let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
         let remote = fake.last_remote();
         let (log, guard) = record_messages(&port);
-        assert_eq!(remote.listener_count("onMessage"), 1, "ours replaced the backlog's");
+        let (_, second) = record_messages(&port);
+        assert_eq!(remote.listener_count("onMessage"), 1, "one JS listener per port");
         remote.post(&1.into());
         fake.settle().await;
         drop(guard);
-        assert_eq!(remote.listener_count("onMessage"), 0);
+        drop(second);
+        assert_eq!(remote.listener_count("onMessage"), 1, "still the port's own");
         remote.post(&2.into());
         fake.settle().await;
         assert_eq!(jsons(log.borrow().iter()), ["1"]);
@@ -423,14 +423,14 @@ in_both_browsers! {
                 sink.borrow_mut().push(message);
                 let me = own.borrow_mut().take();
                 drop(me);
-            })
-            .unwrap();
+            });
         *slot.borrow_mut() = Some(guard);
         remote.post(&1.into());
         remote.post(&2.into());
         fake.settle().await;
         assert_eq!(jsons(log.borrow().iter()), ["1"]);
-        assert_eq!(remote.listener_count("onMessage"), 0);
+        assert!(slot.borrow().is_none(), "the guard was dropped inside the callback");
+        assert_eq!(remote.listener_count("onMessage"), 1, "the port's own JS listener stays");
     }
 
     /// The other side's `disconnect()` is a clean disconnect, reported exactly once.
@@ -720,7 +720,7 @@ in_both_browsers! {
         let remote = fake.last_remote();
         assert_eq!(remote.listener_count("onMessage"), 1, "the backlog");
         assert_eq!(remote.listener_count("onDisconnect"), 1, "the disconnect watcher");
-        let messages = port.on_message(|_| {}).unwrap();
+        let messages = port.on_message(|_| {});
         let closed = port.on_disconnect(|_| {});
         let copy = port.clone();
         drop(port);
@@ -728,7 +728,8 @@ in_both_browsers! {
         assert_eq!(remote.listener_count("onMessage"), 1, "the guards keep the port alive");
         assert_eq!(remote.listener_count("onDisconnect"), 1);
         drop(messages);
-        drop(closed);
+        assert_eq!(remote.listener_count("onMessage"), 1, "the on_disconnect callback keeps it");
+        closed.cancel();
         assert_eq!(remote.listener_count("onMessage"), 0);
         assert_eq!(remote.listener_count("onDisconnect"), 0);
         fake.settle().await;
@@ -864,7 +865,7 @@ in_both_browsers! {
         assert_eq!(fake.unchecked_last_errors(), 0, "the holder reads lastError");
 
         let (ports, handler) = record_ports();
-        let guard = runtime::on_connect_with_held(&held, handler).unwrap();
+        let guard = runtime::OnConnect::new().held(&held).listen(handler).unwrap();
         assert_eq!(fake.on_connect_listener_count(), 1, "the holder left, ours came");
         let names: Vec<String> = ports.borrow().iter().map(|p| p.name().to_owned()).collect();
         assert_eq!(names, ["first", "second", "third"]);
@@ -883,8 +884,7 @@ in_both_browsers! {
         let events: Log<String> = Log::default();
         let (on_message, on_disconnect) = (events.clone(), events.clone());
         let _mb = b
-            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])))
-            .unwrap();
+            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])));
         let _db = b.on_disconnect(move |r| on_disconnect.borrow_mut().push(format!("disconnect {r:?}")));
 
         // third: closed with the error it had.
@@ -1332,12 +1332,16 @@ in_both_browsers! {
         assert_eq!(port.error().map(|e| e.kind()), Some(ErrorKind::NativeProtocolError));
     }
 
-    /// `on_connect_external_allowed` hands ports from listed extension ids to `on_port`, open and
+    /// `OnConnect` with an allowlist hands ports from listed extension ids to `on_port`, open and
     /// talking both ways; `on_rejected` is not called.
     async fn allowlist_accepts_listed_ids(fake) {
         let (ports, on_port) = record_ports();
-        let (rejected, on_rejected) = record_rejections();
-        let guard = runtime::on_connect_external_allowed([PEER, PEER_CHROMIUM], on_port, on_rejected)
+        let (rejected, mut on_rejected) = record_rejections();
+        let guard = runtime::OnConnect::new()
+            .external()
+            .allowlist(Allowlist::new([PEER, PEER_CHROMIUM]))
+            .on_rejected(move |r| on_rejected(r.into_sender()))
+            .listen(on_port)
             .unwrap();
         assert_eq!(fake.on_connect_external_listener_count(), 1);
         let first = fake.dispatch_connect_external_from("first", PEER);
@@ -1371,8 +1375,13 @@ in_both_browsers! {
     /// `on_rejected` gets its sender.
     async fn allowlist_rejects_and_disconnects_others(fake) {
         let (ports, on_port) = record_ports();
-        let (rejected, on_rejected) = record_rejections();
-        let _guard = runtime::on_connect_external_allowed([PEER], on_port, on_rejected).unwrap();
+        let (rejected, mut on_rejected) = record_rejections();
+        let _guard = runtime::OnConnect::new()
+            .external()
+            .allowlist(Allowlist::new([PEER]))
+            .on_rejected(move |r| on_rejected(r.into_sender()))
+            .listen(on_port)
+            .unwrap();
         let strangers = ["stranger@example.org", "peer@example.org.evil", "peer@example", "PEER@example.org", ""];
         let mut remotes: Vec<Remote> = strangers
             .iter()
@@ -1617,4 +1626,422 @@ async fn context_invalidated_throw_is_context_invalidated() {
     fake.settle().await;
     assert_eq!(received(&fake.last_remote()), [r#""before""#]);
     fake.finish().await;
+}
+/// Counts how many of its copies were dropped: captured by a closure, it tells when the closure
+/// was freed.
+struct DropCounter(Rc<std::cell::Cell<u32>>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+fn drop_counter() -> (Rc<std::cell::Cell<u32>>, DropCounter) {
+    let count = Rc::new(std::cell::Cell::new(0));
+    (count.clone(), DropCounter(count))
+}
+
+/// A value serde refuses to encode.
+struct Unencodable;
+
+impl serde::Serialize for Unencodable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom(
+            "this value refuses to be encoded",
+        ))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Greeting {
+    text: String,
+    count: u32,
+    tags: Vec<String>,
+    reply_to: Option<u32>,
+}
+
+/// The next item of `stream` if it is ready now (never waits: a test that would hang fails).
+fn ready_next<S: futures::Stream + Unpin>(stream: &mut S) -> Option<Option<S::Item>> {
+    futures::FutureExt::now_or_never(futures::StreamExt::next(stream))
+}
+
+in_both_browsers! {
+    /// Every handle of one browser port is one `Port`: two `onConnect` listeners get equal ports
+    /// with one id, different ports differ, and `Port` works as a `HashMap` key.
+    async fn port_identity_follows_the_browser_port(fake) {
+        let (first, handler_a) = record_ports();
+        let (second, handler_b) = record_ports();
+        let _a = runtime::on_connect(handler_a).unwrap();
+        let _b = runtime::on_connect(handler_b).unwrap();
+        let remote_one = fake.dispatch_connect("one");
+        fake.dispatch_connect("two");
+        // Both listeners wrapped one browser port: one core, so one JS listener each way.
+        assert_eq!(remote_one.listener_count("onMessage"), 1);
+        assert_eq!(remote_one.listener_count("onDisconnect"), 1);
+        let (one, two) = (first.borrow()[0].clone(), first.borrow()[1].clone());
+        assert_eq!(one, second.borrow()[0], "same browser port, same Port");
+        assert_eq!(one.id(), second.borrow()[0].id());
+        assert_ne!(one, two);
+        assert_ne!(one.id(), two.id());
+        let wrapped_again = Port::from_raw(one.raw().clone()).unwrap();
+        assert_eq!(wrapped_again, one);
+
+        // Clippy sees the RefCells inside; `Hash`/`Eq` read only the immutable id.
+        #[allow(clippy::mutable_key_type)]
+        let mut names = std::collections::HashMap::new();
+        names.insert(one.clone(), "one");
+        names.insert(two.clone(), "two");
+        names.insert(second.borrow()[0].clone(), "one again");
+        assert_eq!(names.len(), 2);
+        assert_eq!(names[&one], "one again");
+        assert_eq!(names[&two], "two");
+        let by_id: std::collections::HashSet<_> =
+            [one.id(), two.id(), second.borrow()[0].id()].into_iter().collect();
+        assert_eq!(by_id.len(), 2);
+
+        // One core: a listener added through one handle hears what the other handle's port gets,
+        // and a message to port two does not reach port one.
+        let (log, _guard) = record_messages(&second.borrow()[0]);
+        remote_one.post(&"to one".into());
+        fake.last_remote().post(&"to two".into());
+        fake.settle().await;
+        assert_eq!(jsons(log.borrow().iter()), [r#""to one""#]);
+        assert_eq!(remote_one.listener_count("onMessage"), 1);
+    }
+
+    /// A message that does not decode is an `Err(DecodeFailed)` carrying the message as it
+    /// arrived; the port stays up and the next message decodes.
+    async fn decode_error_keeps_the_port_up_and_carries_the_raw_value(fake) {
+        let port = runtime::connect(&ConnectInfo::named("typed")).unwrap();
+        let typed = port.typed::<u32, u32>();
+        let remote = fake.last_remote();
+        let log: Log<Result<u32, PortError>> = Log::default();
+        let sink = log.clone();
+        let _guard = typed.on_message(move |m| sink.borrow_mut().push(m));
+        remote.post(&"not a number".into());
+        remote.post(&7.into());
+        fake.settle().await;
+        let results = log.borrow().clone();
+        assert_eq!(results.len(), 2, "{results:?}");
+        let err = results[0].clone().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::DecodeFailed);
+        assert_eq!(err.raw_value(), Some(&JsValue::from_str("not a number")));
+        let same_words = PortError::new(ErrorKind::DecodeFailed, err.message());
+        assert_eq!(err, same_words, "equality ignores the raw value");
+        assert!(same_words.raw_value().is_none());
+        assert_eq!(results[1], Ok(7));
+        assert!(port.is_connected());
+        assert_eq!(remote.disconnect_count(), 0);
+        typed.send(&8).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&remote), ["8"]);
+    }
+
+    /// A serde value goes out and comes back as the same value; one that cannot be encoded is an
+    /// `Err(NotSerializable)` and nothing is posted.
+    async fn typed_round_trip_through_the_fake(fake) {
+        let port = runtime::connect(&ConnectInfo::named("typed")).unwrap();
+        let remote = fake.last_remote();
+        let typed = port.typed::<Greeting, Greeting>();
+        let hello = Greeting {
+            text: "hello 🦀".into(),
+            count: 3,
+            tags: vec!["a".into(), "b".into()],
+            reply_to: None,
+        };
+        typed.send(&hello).unwrap();
+        fake.settle().await;
+        assert_eq!(
+            received(&remote),
+            [r#"{"text":"hello 🦀","count":3,"tags":["a","b"],"reply_to":null}"#]
+        );
+        let mut replies = typed.messages();
+        remote.post(&remote.received().get(0));
+        fake.settle().await;
+        assert_eq!(ready_next(&mut replies), Some(Some(Ok(hello))));
+
+        let refused = port.typed::<u32, Unencodable>().send(&Unencodable).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::NotSerializable);
+        assert!(refused.message().contains("refuses"), "{refused}");
+        fake.settle().await;
+        assert_eq!(remote.received().length(), 1, "nothing more was posted");
+    }
+
+    /// A stream yields what arrives and ends (`None`) when the other side leaves; the reason is
+    /// still readable from the stream and the port.
+    async fn stream_ends_on_disconnect_with_its_reason(fake) {
+        let port = runtime::connect(&ConnectInfo::named("s")).unwrap();
+        let remote = fake.last_remote();
+        let mut messages = port.messages();
+        assert_eq!(ready_next(&mut messages), None, "pending while connected");
+        remote.post(&1.into());
+        remote.post(&2.into());
+        remote.fail("Extension context invalidated.");
+        fake.settle().await;
+        assert_eq!(ready_next(&mut messages), Some(Some(JsValue::from(1))));
+        assert_eq!(ready_next(&mut messages), Some(Some(JsValue::from(2))));
+        assert_eq!(ready_next(&mut messages), Some(None));
+        let reason = messages.reason().expect("closed");
+        assert_eq!(reason.error().map(|e| e.kind()), Some(ErrorKind::ContextInvalidated));
+        assert_eq!(port.error().map(|e| e.kind()), Some(ErrorKind::ContextInvalidated));
+
+        // A clean end, and our own disconnect, both end a typed stream too.
+        let clean = runtime::connect(&ConnectInfo::named("c")).unwrap();
+        let mut typed = clean.typed::<u32, u32>().messages();
+        fake.last_remote().disconnect();
+        fake.settle().await;
+        assert!(matches!(ready_next(&mut typed), Some(None)));
+        assert_eq!(typed.reason(), Some(Disconnect::Clean));
+        assert_eq!(clean.state(), State::ClosedThere(Disconnect::Clean));
+
+        let own = runtime::connect(&ConnectInfo::named("o")).unwrap();
+        let mut own_messages = own.messages();
+        own.disconnect().unwrap();
+        assert_eq!(ready_next(&mut own_messages), Some(None));
+        assert_eq!(own_messages.reason(), Some(Disconnect::Local));
+        assert_eq!(own.state(), State::ClosedHere);
+    }
+
+    /// A stream fed 1000 messages before it is first polled yields every one, in order.
+    async fn stream_fed_before_it_is_polled_keeps_every_message_in_order(fake) {
+        let port = runtime::connect(&ConnectInfo::named("s")).unwrap();
+        let remote = fake.last_remote();
+        let mut messages = port.typed::<u32, u32>().messages();
+        for i in 0..1000u32 {
+            remote.post(&i.into());
+        }
+        fake.settle().await;
+        remote.disconnect();
+        fake.settle().await;
+        let mut seen = Vec::new();
+        while let Some(Some(item)) = ready_next(&mut messages) {
+            seen.push(item.unwrap());
+        }
+        assert_eq!(seen, (0..1000).collect::<Vec<u32>>());
+        assert_eq!(ready_next(&mut messages).map(|m| m.is_none()), Some(true));
+    }
+
+    /// `split()` halves work on their own: the sink posts after the stream is dropped, the
+    /// stream reads after the sink is dropped; closing the sink disconnects.
+    async fn split_halves_work_independently(fake) {
+        use futures::SinkExt;
+        let port = runtime::connect(&ConnectInfo::named("s")).unwrap();
+        let remote = fake.last_remote();
+        let (mut tx, rx) = port.split();
+        drop(rx);
+        tx.send("from the sink".into()).await.unwrap();
+        let (tx2, mut rx2) = port.typed::<String, String>().split();
+        drop(tx2);
+        remote.post(&"to the stream".into());
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#""from the sink""#]);
+        assert_eq!(ready_next(&mut rx2), Some(Some(Ok("to the stream".to_owned()))));
+        tx.close().await.unwrap();
+        assert_eq!(port.state(), State::ClosedHere);
+        fake.settle().await;
+        assert_eq!(remote.disconnect_count(), 1);
+        assert_eq!(ready_next(&mut rx2).map(|m| m.is_none()), Some(true));
+        let err = tx.send("late".into()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Disconnected);
+    }
+
+    /// `closed()` resolves with how the connection ended, whoever ended it.
+    async fn closed_resolves_with_the_reason(fake) {
+        let port = runtime::connect(&ConnectInfo::named("c")).unwrap();
+        let closed = port.closed();
+        fake.last_remote().disconnect();
+        assert_eq!(closed.await, Disconnect::Clean);
+
+        fake.set_receiver(false);
+        let failed = runtime::connect(&ConnectInfo::named("f")).unwrap();
+        let reason = failed.closed().await;
+        assert_eq!(reason.error().map(|e| e.kind()), Some(ErrorKind::NoReceiver));
+        fake.set_receiver(true);
+
+        let own = runtime::connect(&ConnectInfo::named("o")).unwrap();
+        let pending = own.closed();
+        own.disconnect().unwrap();
+        assert_eq!(futures::FutureExt::now_or_never(pending), Some(Disconnect::Local));
+    }
+
+    /// The `on_disconnect` callback belongs to the connection: it fires once after every `Port`
+    /// handle was dropped (and the handle it returned too), and is freed with the connection.
+    async fn on_disconnect_fires_after_every_handle_was_dropped(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let (freed, token) = drop_counter();
+        let reasons: Log<Disconnect> = Log::default();
+        let sink = reasons.clone();
+        let handle = port.on_disconnect(move |reason| {
+            let _keep = &token;
+            sink.borrow_mut().push(reason);
+        });
+        drop(handle);
+        drop(port);
+        fake.settle().await;
+        assert_eq!(remote.listener_count("onDisconnect"), 1, "still listening");
+        assert_eq!(freed.get(), 0);
+        remote.disconnect();
+        fake.settle().await;
+        assert_eq!(*reasons.borrow(), [Disconnect::Clean]);
+        assert_eq!(freed.get(), 1, "the callback was freed after it fired");
+        assert_eq!(remote.listener_count("onDisconnect"), 0, "the connection let itself go");
+        assert_eq!(remote.listener_count("onMessage"), 0);
+    }
+
+    /// `cancel()` removes an `on_disconnect` callback (and frees it); the others still fire.
+    async fn cancel_removes_an_on_disconnect_callback(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let (freed, token) = drop_counter();
+        let cancelled = port.on_disconnect(move |_| {
+            let _keep = &token;
+            panic!("a cancelled callback must not run");
+        });
+        let (reasons, _kept) = record_disconnects(&port);
+        cancelled.cancel();
+        assert_eq!(freed.get(), 1);
+        fake.last_remote().disconnect();
+        fake.settle().await;
+        assert_eq!(*reasons.borrow(), [Disconnect::Clean]);
+    }
+
+    /// `forget()` keeps a message listener after its guard and every handle are gone, until the
+    /// port disconnects; then the closure is freed and the JS listeners removed.
+    async fn forgotten_listener_lives_until_disconnect(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let (freed, token) = drop_counter();
+        let log: Log<JsValue> = Log::default();
+        let sink = log.clone();
+        port.on_message(move |m| {
+            let _keep = &token;
+            sink.borrow_mut().push(m);
+        })
+        .forget();
+        drop(port);
+        remote.post(&"still heard".into());
+        fake.settle().await;
+        assert_eq!(jsons(log.borrow().iter()), [r#""still heard""#]);
+        assert_eq!(freed.get(), 0);
+        remote.disconnect();
+        fake.settle().await;
+        assert_eq!(freed.get(), 1, "freed at the disconnect");
+        assert_eq!(remote.listener_count("onMessage"), 0);
+        assert_eq!(remote.listener_count("onDisconnect"), 0);
+    }
+
+    /// After a disconnect (either side) every closure the port holds is freed, even while the
+    /// user still holds the port and the guards: nothing can call them any more.
+    async fn closures_are_freed_after_disconnect(fake) {
+        for ours in [false, true] {
+            let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+            let remote = fake.last_remote();
+            let (freed, token) = drop_counter();
+            let (freed_too, token_too) = drop_counter();
+            let guard = port.on_message(move |_| {
+                let _keep = &token;
+            });
+            let _handle = port.on_disconnect(move |_| {
+                let _keep = &token_too;
+            });
+            let stream = port.messages();
+            if ours {
+                port.disconnect().unwrap();
+            } else {
+                remote.disconnect();
+            }
+            fake.settle().await;
+            assert_eq!((freed.get(), freed_too.get()), (1, 1), "ours: {ours}");
+            drop((guard, stream));
+            assert!(!port.is_connected());
+        }
+    }
+
+    /// Callbacks that hold their own port (the usual way to reply) form a cycle; the disconnect
+    /// breaks it: once the other side leaves, the port's JS listeners are gone, so the core, its
+    /// closures and the handles inside them were all freed.
+    async fn callbacks_holding_their_port_do_not_leak_it(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let (freed, token) = drop_counter();
+        let (replier, closer) = (port.clone(), port.clone());
+        port.on_message(move |m| {
+            let _ = replier.post(&m);
+        })
+        .forget();
+        let guard = port.on_message(move |_| {
+            let _keep = &token;
+        });
+        port.on_disconnect(move |_| {
+            let _ = closer.post(&"too late".into());
+        });
+        let stream = port.messages();
+        drop(port);
+        remote.post(&"echo".into());
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#""echo""#]);
+        remote.disconnect();
+        fake.settle().await;
+        assert_eq!(freed.get(), 1);
+        drop((guard, stream));
+        fake.settle().await;
+        assert_eq!(remote.listener_count("onMessage"), 0, "the core was freed");
+        assert_eq!(remote.listener_count("onDisconnect"), 0);
+    }
+
+    /// After our own `disconnect()` nothing more is delivered, not even backlog messages that
+    /// arrived before it but were not handed out yet; streams end at once.
+    async fn nothing_is_delivered_after_our_own_disconnect(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        remote.post(&1.into());
+        remote.post(&2.into());
+        fake.settle().await;
+        let (log, _guard) = record_messages(&port);
+        let mut stream = port.messages();
+        port.disconnect().unwrap();
+        fake.settle().await;
+        assert!(log.borrow().is_empty(), "{:?}", jsons(log.borrow().iter()));
+        assert_eq!(ready_next(&mut stream), Some(None));
+    }
+
+    /// Up to `BACKLOG_LIMIT` early messages are kept; the next one closes the port with
+    /// `BacklogOverflow` (the other side sees a clean disconnect), and the kept messages still
+    /// reach a listener added later, in order.
+    async fn backlog_overflow_gives_the_typed_error(fake) {
+        let full = runtime::connect(&ConnectInfo::named("full")).unwrap();
+        let full_remote = fake.last_remote();
+        let port = runtime::connect(&ConnectInfo::named("over")).unwrap();
+        let remote = fake.last_remote();
+        let (reasons, _handle) = record_disconnects(&port);
+        let closed = port.closed();
+        for i in 0..BACKLOG_LIMIT {
+            full_remote.post(&(i as u32).into());
+            remote.post(&(i as u32).into());
+        }
+        remote.post(&"one too many".into());
+        fake.settle().await;
+        assert!(full.is_connected(), "exactly BACKLOG_LIMIT is fine");
+
+        let err = error_of(&reasons);
+        assert_eq!(err.kind(), ErrorKind::BacklogOverflow);
+        assert_eq!(err.kind().to_string(), "backlog_overflow");
+        assert_eq!(port.error().map(|e| e.kind()), Some(ErrorKind::BacklogOverflow));
+        assert!(matches!(port.state(), State::Failed(_)));
+        assert_eq!(closed.await.error().map(|e| e.kind()), Some(ErrorKind::BacklogOverflow));
+        assert_eq!(remote.disconnect_count(), 1);
+        assert_eq!(remote.disconnect_error(), None, "the other side sees a clean disconnect");
+
+        let mut late = port.messages();
+        fake.settle().await;
+        let mut kept = 0;
+        while let Some(Some(message)) = ready_next(&mut late) {
+            assert_eq!(message, JsValue::from(kept));
+            kept += 1;
+        }
+        assert_eq!(kept as usize, BACKLOG_LIMIT);
+        assert_eq!(late.reason().and_then(|r| r.error().map(|e| e.kind())), Some(ErrorKind::BacklogOverflow));
+        drop(full);
+    }
 }

@@ -1,6 +1,6 @@
 // Holds ports that connect before the wasm is ready: a Chromium service worker woken by a
 // connection drops it unless an onConnect listener exists by the end of its first turn.
-// Each held port keeps its early messages and disconnect; webext_port::runtime::on_connect_with_held
+// Each held port keeps its early messages and disconnect; webext_port::runtime::OnConnect::held
 // takes them over (and calls release()) in one synchronous step, so nothing falls in between.
 export function holdConnects(event) {
   const ports = [];

@@ -42,7 +42,7 @@ fn with<R>(f: impl FnOnce(&mut Background) -> R) -> R {
 
 pub fn start(held: &JsValue, held_external: &JsValue, held_clicks: u32) {
     crate::external::listen(held_external);
-    match runtime::on_connect_with_held(held, connected) {
+    match runtime::OnConnect::new().held(held).listen(connected) {
         Ok(listener) => with(|bg| bg.on_connect = Some(listener)),
         Err(err) => log(&format!("cannot listen for connections: {err}")),
     }
@@ -106,7 +106,7 @@ fn connected(port: Port) {
                         .map_or(-1.0, |s| f64::from(s.length()));
                     let _ = replies.post(&object(&[("chars", chars.into())]));
                 })
-                .ok();
+                .into();
             keep_opened(Connection {
                 port,
                 _on_message: on_message,
@@ -150,11 +150,17 @@ fn store_content_port(port: Port) {
                 command(&cmd, &arg, tab_id, &replies);
             }
         })
-        .ok();
+        .into();
+    let id = port.id();
     let on_disconnect = port.on_disconnect(move |_| {
-        // Drop the stored connection once this dispatch is over.
+        // Drop the stored connection once this dispatch is over, unless a newer port from the same
+        // tab replaced it (the callback outlives a replaced entry: it belongs to the connection).
         wasm_bindgen_futures::spawn_local(async move {
-            with(|bg| bg.ports.remove(&tab_id));
+            with(|bg| {
+                if bg.ports.get(&tab_id).is_some_and(|c| c.port.id() == id) {
+                    bg.ports.remove(&tab_id);
+                }
+            });
         });
     });
     with(|bg| {
@@ -178,7 +184,7 @@ fn two_messages(port: Port) {
                 let _ = sender.post(&object(&[("n", n.into())]));
             }
         })
-        .ok();
+        .into();
     keep_opened(Connection {
         port,
         _on_message: on_message,
@@ -209,7 +215,7 @@ fn burst(port: Port) {
                 }
             }
         })
-        .ok();
+        .into();
     keep_opened(Connection {
         port,
         _on_message: on_message,
@@ -426,7 +432,7 @@ fn connect_back(tab_id: i32, requester: Port) {
             reply(&requester, "tabs_connect_round_trip", greeting);
             let _ = answered.disconnect();
         })
-        .ok();
+        .into();
     keep_opened(Connection {
         port,
         _on_message: on_message,

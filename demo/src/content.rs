@@ -68,7 +68,7 @@ pub fn start() {
     });
     let on_connect = runtime::on_connect(from_background);
     with(|cs| {
-        cs.guards.extend(on_message.ok());
+        cs.guards.push(on_message);
         cs.on_connect = on_connect.ok();
         cs.port = Some(port);
     });
@@ -109,7 +109,7 @@ fn native_from_content() {
     });
     let closed = port.on_disconnect(|why| report(KEY, &reason(&why)));
     with(|cs| {
-        cs.guards.extend(guard.ok());
+        cs.guards.push(guard);
         cs.disconnect_guards.push(closed);
     });
     let _ = port.post(&object(&[("cmd", "echo".into()), ("value", "ping".into())]));
@@ -148,7 +148,7 @@ fn raw_native_from_content() {
         report(KEY, &format!("closed: {words}"));
     });
     with(|cs| {
-        cs.guards.extend(guard.ok());
+        cs.guards.push(guard);
         cs.disconnect_guards.push(closed);
     });
     let _ = port.post(&object(&[("cmd", "echo".into()), ("value", "ping".into())]));
@@ -167,7 +167,7 @@ fn exactly_64_mib() {
             .unwrap_or(-1.0);
         report("post_exactly_64_mib", &format!("{chars} chars"));
     });
-    with(|cs| cs.guards.extend(guard.ok()));
+    with(|cs| cs.guards.push(guard));
     let at_limit = js_sys::JsString::from("x").repeat(webext_port::MESSAGE_LIMIT as i32 - 2);
     if let Err(err) = port.post(&at_limit.into()) {
         report("post_exactly_64_mib", &format!("err:{}", err.kind()));
@@ -326,7 +326,7 @@ fn local_disconnect(name: &'static str, times: usize, key: &'static str) {
         let results: Vec<String> = (0..times).map(|_| outcome(&closing.disconnect())).collect();
         report(key, &results.join(" "));
     });
-    with(|cs| cs.guards.extend(guard.ok()));
+    with(|cs| cs.guards.push(guard));
 }
 
 /// 1000 numbered messages each way on a fresh port: all must arrive, in order.
@@ -354,7 +354,7 @@ fn burst() {
             );
         }
     });
-    with(|cs| cs.guards.extend(guard.ok()));
+    with(|cs| cs.guards.push(guard));
     let sent = (0..COUNT).all(|seq| port.post(&object(&[("seq", seq.into())])).is_ok());
     let _ = port.post(&object(&[("done", sent.into())]));
 }
@@ -402,7 +402,7 @@ fn late_listener() {
                 &string(&message, "greeting").unwrap_or_default(),
             );
         });
-        with(|cs| cs.guards.extend(guard.ok()));
+        with(|cs| cs.guards.push(guard));
     });
 }
 
@@ -431,7 +431,7 @@ fn drop_listener() {
             let _ = port.disconnect();
         });
     });
-    with(|cs| cs.guards.extend(guard.ok()));
+    with(|cs| cs.guards.push(guard));
     let _ = port.post(&object(&[("cmd", "send-two".into())]));
 }
 
@@ -469,5 +469,5 @@ fn from_background(port: Port) {
             report("content_received_from_background", &greeting);
         }
     });
-    with(|cs| cs.guards.extend(guard.ok()));
+    with(|cs| cs.guards.push(guard));
 }

@@ -98,7 +98,7 @@ pub fn web_page_hello(extension_id: &str, done: js_sys::Function) {
         "hello from a web page".into(),
     )]));
     // The page lives only for this one exchange: keep the guards until the port closes.
-    KEPT.with(|kept| kept.borrow_mut().push((port, listener.ok(), closed)));
+    KEPT.with(|kept| kept.borrow_mut().push((port, Some(listener), closed)));
 }
 
 type Kept = (

@@ -40,25 +40,28 @@ fn with<R>(f: impl FnOnce(&mut External) -> R) -> R {
 /// Listens for external ports (including those held before the wasm was ready), through the
 /// allowlist.
 pub fn listen(held: &wasm_bindgen::JsValue) {
-    let listener = runtime::on_connect_external_with_held(held, |port| {
-        if is_web_page(&port) {
-            // A web page on an externally_connectable origin (Chromium only): it has no extension
-            // id for the allowlist; answer its greeting and let it close.
-            let _ = port.post(&object(&[("greeting", "welcome web page".into())]));
-            return keep_opened(Connection {
-                port,
-                _on_message: None,
-                _on_disconnect: None,
-            });
-        }
-        let allowlist = with(|ext| ext.allowlist.clone());
-        match allowlist.admit(port) {
-            Ok(port) => accepted(port),
-            Err(rejected) => {
-                with(|ext| ext.rejected_from = rejected.into_sender().and_then(|s| s.id))
+    let listener = runtime::OnConnect::new()
+        .external()
+        .held(held)
+        .listen(|port| {
+            if is_web_page(&port) {
+                // A web page on an externally_connectable origin (Chromium only): it has no
+                // extension id for the allowlist; answer its greeting and let it close.
+                let _ = port.post(&object(&[("greeting", "welcome web page".into())]));
+                return keep_opened(Connection {
+                    port,
+                    _on_message: None,
+                    _on_disconnect: None,
+                });
             }
-        }
-    });
+            let allowlist = with(|ext| ext.allowlist.clone());
+            match allowlist.admit(port) {
+                Ok(port) => accepted(port),
+                Err(rejected) => {
+                    with(|ext| ext.rejected_from = rejected.into_sender().and_then(|s| s.id))
+                }
+            }
+        });
     match listener {
         Ok(listener) => with(|ext| ext.listener = Some(listener)),
         Err(err) => crate::js::log(&format!("cannot listen for external ports: {err}")),
@@ -176,7 +179,7 @@ fn round_trip(peer: &str, requester: Port) {
             );
             let _ = closing.disconnect();
         })
-        .ok();
+        .into();
     let _ = port.post(&object(&[("greeting", "hello peer".into())]));
     keep_opened(Connection {
         port,
@@ -206,7 +209,7 @@ fn connect_back(peer: &str, requester: Port, key: &'static str) {
             reply(&requester, key, value);
             reply(&requester, &format!("{key}_sender"), who(from));
         })
-        .ok();
+        .into();
     let on_disconnect = Some(
         port.on_disconnect(|why| crate::js::log(&format!("peer port closed: {}", reason(&why)))),
     );

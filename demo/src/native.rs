@@ -65,7 +65,7 @@ fn echo(requester: Port) {
             );
             let _ = closing.disconnect();
         })
-        .ok();
+        .into();
     let sent = port.post(&object(&[("cmd", "echo".into()), ("value", "ping".into())]));
     if sent.is_ok() {
         keep_opened(Connection {
@@ -103,7 +103,7 @@ fn burst(requester: Port) {
                 let _ = closing.disconnect();
             }
         })
-        .ok();
+        .into();
     let _ = port.post(&object(&[("cmd", "burst".into()), ("count", 5.into())]));
     keep_opened(Connection {
         port,
@@ -152,7 +152,7 @@ fn pid_then_disconnect(requester: Port) {
             let after = closing.post(&object(&[("cmd", "pid".into())]));
             reply(&requester, "native_post_after_disconnect", outcome(&after));
         })
-        .ok();
+        .into();
     let _ = port.post(&object(&[("cmd", "pid".into())]));
     let on_disconnect = Some(port.on_disconnect(|why| {
         // Our own disconnect never fires this; a host that died first would.
@@ -189,7 +189,7 @@ fn invalid_json(requester: Port) {
                 reply(&told, key, seen);
             }
         })
-        .ok();
+        .into();
     let on_disconnect = Some(port.on_disconnect(move |why| {
         if !decided.replace(true) {
             reply(&requester, key, reason(&why));

@@ -59,7 +59,11 @@ fn why(reason: &Disconnect) -> String {
 /// Starts the peer; `held` is the `onConnectExternal` holder from `hold.js`.
 #[wasm_bindgen]
 pub fn start_peer(held: JsValue) {
-    if let Ok(listener) = runtime::on_connect_external_with_held(&held, connected) {
+    if let Ok(listener) = runtime::OnConnect::new()
+        .external()
+        .held(&held)
+        .listen(connected)
+    {
         STATE.with(|s| s.borrow_mut().listener = Some(listener));
     }
 }
@@ -67,26 +71,24 @@ pub fn start_peer(held: JsValue) {
 fn connected(port: Port) {
     let caller = port.sender().and_then(|s| s.id);
     let replies = port.clone();
-    let on_message = port
-        .on_message(move |message| {
-            if let Some(greeting) = string(&message, "greeting") {
-                let caller = caller.clone().map_or(JsValue::NULL, JsValue::from);
-                let name = JsValue::from(replies.name());
-                let _ = replies.post(&object(&[
-                    ("echo", greeting.into()),
-                    ("caller", caller),
-                    ("name", name),
-                ]));
-            } else if string(&message, "cmd").as_deref() == Some("disconnect") {
-                let _ = replies.disconnect();
-            } else if string(&message, "cmd").as_deref() == Some("connect-back") {
-                if let Some(caller) = &caller {
-                    connect_back(caller, replies.clone());
-                }
+    let on_message = port.on_message(move |message| {
+        if let Some(greeting) = string(&message, "greeting") {
+            let caller = caller.clone().map_or(JsValue::NULL, JsValue::from);
+            let name = JsValue::from(replies.name());
+            let _ = replies.post(&object(&[
+                ("echo", greeting.into()),
+                ("caller", caller),
+                ("name", name),
+            ]));
+        } else if string(&message, "cmd").as_deref() == Some("disconnect") {
+            let _ = replies.disconnect();
+        } else if string(&message, "cmd").as_deref() == Some("connect-back") {
+            if let Some(caller) = &caller {
+                connect_back(caller, replies.clone());
             }
-        })
-        .ok();
-    keep(port, on_message, None);
+        }
+    });
+    keep(port, Some(on_message), None);
 }
 
 fn connect_back(caller: &str, first: Port) {
@@ -106,7 +108,7 @@ fn connect_back(caller: &str, first: Port) {
             let greeting = string(&message, "greeting").unwrap_or_default();
             let _ = forward.post(&object(&[("peer_saw", greeting.into())]));
         })
-        .ok();
+        .into();
     let on_disconnect = port.on_disconnect(move |reason| {
         let _ = first.post(&object(&[(
             "peer_saw",

@@ -1,0 +1,88 @@
+//! What [`Port::post`](crate::Port::post) checks before the browser sees a message, so that the
+//! same value has the same outcome in Chromium (JSON) and Firefox (structured clone).
+//!
+//! Typed posts skip the walk of [`check_message`]: the codec's output is serializable by
+//! construction; they still pass [`check_size`].
+
+use crate::error::{ErrorKind, PortError};
+use crate::namespace::error_from_js;
+use crate::sys;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The largest message a port carries: 64 MiB of UTF-8 JSON, Chromium's limit for extension
+/// ports and for messages to a native host. Firefox would take more; the same message is refused
+/// in both, before anything is sent.
+pub const MESSAGE_LIMIT: usize = 64 * 1024 * 1024;
+
+fn too_large() -> PortError {
+    PortError::new(
+        ErrorKind::MessageTooLarge,
+        format!(
+            "a message may be at most {MESSAGE_LIMIT} bytes of JSON (64 MiB, Chromium's limit; \
+             refused in every browser)"
+        ),
+    )
+}
+
+/// Rejects values that would cross differently (or not at all) in Chromium and Firefox, and
+/// messages over [`MESSAGE_LIMIT`]. The size bound is summed during the same walk, so a message
+/// that is obviously small never pays for a `JSON.stringify`.
+pub(crate) fn check_message(message: &JsValue) -> Result<(), PortError> {
+    let why = if message.is_object() {
+        // A getter or Proxy that throws while being read cannot be sent either.
+        match sys::check_message(message, MESSAGE_LIMIT as f64) {
+            // A number: the walk's size bound is over the limit; measure exactly.
+            Ok(verdict) if verdict.as_f64().is_some() => return check_length(message),
+            Ok(verdict) => verdict.as_string(),
+            Err(thrown) => Some(format!(
+                "a value that throws when read ({})",
+                error_from_js(&thrown).message()
+            )),
+        }
+    } else if message.is_string() {
+        return check_size(message);
+    } else if message.is_null() || message.as_bool().is_some() {
+        None
+    } else if let Some(number) = message.as_f64() {
+        (!number.is_finite()).then(|| format!("{number} (JSON turns it into null)"))
+    } else if message.is_undefined() {
+        Some("undefined (JSON turns it into null)".to_owned())
+    } else if message.is_function() {
+        Some("a function".to_owned())
+    } else if message.is_symbol() {
+        Some("a symbol".to_owned())
+    } else {
+        Some("a BigInt".to_owned())
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(PortError::new(
+            ErrorKind::NotSerializable,
+            format!("cannot post {why}: it does not cross a port the same way in every browser"),
+        )),
+    }
+}
+
+/// The size rule alone, for messages valid by construction (the codec's strings): a string of
+/// `n` UTF-16 units is at most `6n + 2` bytes of JSON, so only a long one is measured.
+pub(crate) fn check_size(message: &JsValue) -> Result<(), PortError> {
+    if let Some(text) = message.dyn_ref::<js_sys::JsString>() {
+        let bound = (text.length() as usize).saturating_mul(6).saturating_add(2);
+        if bound <= MESSAGE_LIMIT {
+            return Ok(());
+        }
+    }
+    check_length(message)
+}
+
+/// The exact size rule, for the few messages whose bound says they might be over the limit.
+fn check_length(message: &JsValue) -> Result<(), PortError> {
+    let too_long = sys::json_longer_than(message, MESSAGE_LIMIT as f64).map_err(|thrown| {
+        PortError::new(ErrorKind::NotSerializable, error_from_js(&thrown).message())
+    })?;
+    if too_long {
+        Err(too_large())
+    } else {
+        Ok(())
+    }
+}
