@@ -56,7 +56,31 @@ impl fmt::Debug for ConnectListener {
     }
 }
 
+thread_local! {
+    /// Listeners kept for the life of this JS context by [`ConnectListener::forget`].
+    static FORGOTTEN: RefCell<Vec<ConnectListener>> = const { RefCell::new(Vec::new()) };
+}
+
 impl ConnectListener {
+    /// Keeps the listener registered for the life of this JS context (the background's
+    /// `onConnect` listener usually is), so nothing has to hold the guard.
+    ///
+    /// A deliberate, bounded leak, as gloo's `forget()`: the listener lives exactly as long as the
+    /// page or worker does, which is what a listener registered once at startup needs. Do not call
+    /// it on listeners made again and again (each call keeps one more).
+    ///
+    /// ```no_run
+    /// // At startup, once: every connection for as long as the background runs.
+    /// webext_port::runtime::on_connect(|port| {
+    ///     let _ = port.post(&"welcome".into());
+    /// })?
+    /// .forget();
+    /// # Ok::<(), webext_port::PortError>(())
+    /// ```
+    pub fn forget(self) {
+        FORGOTTEN.with(|kept| kept.borrow_mut().push(self));
+    }
+
     /// Registers `handler` on `runtime.<event_name>`, then hands it the ports `held` kept (if any).
     pub(crate) fn register(
         event_name: &str,

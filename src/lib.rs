@@ -54,6 +54,11 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
+/// Every Rust example in README.md, compiled by `cargo test --doc` so that none of them rots.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 mod allowlist;
 mod codec;
 mod connect_listener;

@@ -713,6 +713,19 @@ in_both_browsers! {
         assert_eq!(first.disconnect_count(), 0);
     }
 
+    /// `forget()` keeps a connect listener registered with no guard held: later connections
+    /// still reach the handler.
+    async fn forgotten_connect_listener_keeps_listening(fake) {
+        let (ports, handler) = record_ports();
+        runtime::on_connect(handler).unwrap().forget();
+        assert_eq!(fake.on_connect_listener_count(), 1);
+        let remote = fake.dispatch_connect("later");
+        fake.settle().await;
+        assert_eq!(ports.borrow().len(), 1);
+        assert_eq!(ports.borrow()[0].name(), "later");
+        assert_eq!(remote.disconnect_count(), 0, "the opener was not refused");
+    }
+
     /// Dropping every `Port` handle and guard removes the library's JS listeners and does not
     /// disconnect: the other side sees nothing.
     async fn dropping_every_handle_removes_listeners_without_disconnecting(fake) {
