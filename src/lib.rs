@@ -24,6 +24,9 @@
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod allowlist;
+// encode/decode are called by the typed port API (merged from the `core` branch).
+#[allow(dead_code)]
+mod codec;
 mod connect_listener;
 mod error;
 mod listener;
@@ -33,6 +36,9 @@ pub mod runtime;
 mod sender;
 mod sys;
 pub mod tabs;
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub mod test_support;
 
 pub use allowlist::{Allowlist, Rejected};
 pub use connect_listener::ConnectListener;

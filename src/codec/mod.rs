@@ -1,0 +1,117 @@
+//! The one wire format of typed messages: the value's JSON text, all ASCII, posted as a JS string.
+//!
+//! Why text (see `docs/codec.md` for the measurements): a string crosses Chromium (JSON) and
+//! Firefox (structured clone) unchanged, so the same Rust value arrives as the same Rust value in
+//! both; JSON *numbers* never pass through a JS number, so u64/i64/i128/u128 and -0.0 arrive
+//! exactly; a string needs no per-message validation walk; and it was the fastest correct candidate.
+//!
+//! - [`encode`] refuses (before anything is posted, [`ErrorKind::NotSerializable`]) what JSON text
+//!   cannot bring back: non-finite floats, `Some(x)` where `x` is written as `null`, map keys that
+//!   are not strings, integers, floats, bools or chars (serde_json), and any error of the value's
+//!   own `Serialize`.
+//! - The text escapes every non-ASCII character (`\uXXXX`, surrogate pairs beyond the BMP), and the
+//!   JS string is built from its bytes with `String.fromCharCode`: a one-byte (Latin1) string in
+//!   both engines. Firefox posts a two-byte string (what `TextDecoder`, and so wasm-bindgen, makes)
+//!   ~2.4 × slower (PORT-BEHAVIOUR.md, A2).
+//! - [`decode`] reads the string back with serde_json; anything else is
+//!   [`ErrorKind::DecodeFailed`].
+
+mod check;
+
+use crate::error::{ErrorKind, PortError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::io;
+use wasm_bindgen::prelude::*;
+
+/// serde_json's compact output with every non-ASCII character escaped, so the text is ASCII.
+struct AsciiFormatter;
+
+impl serde_json::ser::Formatter for AsciiFormatter {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        if fragment.is_ascii() {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut start = 0;
+        for (at, ch) in fragment.char_indices() {
+            if ch.is_ascii() {
+                continue;
+            }
+            writer.write_all(&fragment.as_bytes()[start..at])?;
+            let mut units = [0u16; 2];
+            for unit in ch.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            start = at + ch.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+/// `value` as the wire text (pure Rust, so host-testable): checked, compact, ASCII-only JSON.
+pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
+    let mut out = Vec::with_capacity(128);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
+    value
+        .serialize(check::Check(&mut serializer))
+        .map_err(|err| {
+            PortError::new(
+                ErrorKind::NotSerializable,
+                format!("cannot encode the message: {err}"),
+            )
+        })?;
+    // Only ASCII was written: the formatter escapes the rest and serde_json escapes controls.
+    String::from_utf8(out).map_err(|_| {
+        PortError::new(
+            ErrorKind::NotSerializable,
+            "cannot encode the message: the JSON text is not UTF-8",
+        )
+    })
+}
+
+/// The wire text back to a value (pure Rust, so host-testable).
+pub(crate) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, PortError> {
+    serde_json::from_str(text).map_err(|err| {
+        PortError::new(
+            ErrorKind::DecodeFailed,
+            format!("the message does not decode: {err}"),
+        )
+    })
+}
+
+#[wasm_bindgen(module = "/src/js/codec.js")]
+extern "C" {
+    /// A JS string with one char per byte of `bytes` (ASCII): a one-byte string in every engine.
+    #[wasm_bindgen(js_name = asciiToString)]
+    fn ascii_to_string(bytes: &[u8]) -> JsValue;
+}
+
+/// Encodes `value` as a message: a JS string holding its JSON text.
+///
+/// [`ErrorKind::NotSerializable`] when the value cannot arrive as the same value (see the module
+/// documentation); nothing has been posted then.
+pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, PortError> {
+    let text = to_text(value)?;
+    Ok(ascii_to_string(text.as_bytes()))
+}
+
+/// Decodes a message made by [`encode`] (in this or another browser).
+///
+/// [`ErrorKind::DecodeFailed`] when `value` is not a string or its text is not a `T`.
+pub(crate) fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, PortError> {
+    // TODO(merge): attach raw value (PortError::raw_value) to both errors below.
+    let Some(text) = value.as_string() else {
+        return Err(PortError::new(
+            ErrorKind::DecodeFailed,
+            "the message is not a typed message (a JSON string)",
+        ));
+    };
+    from_text(&text)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,130 @@
+//! Host tests of the wire text: every row of the edge table, plus the text's own properties.
+
+use super::{from_text, to_text};
+use crate::error::ErrorKind;
+use crate::test_support::edge_cases;
+use serde::{Deserialize, Serialize};
+
+#[test]
+fn every_edge_value_has_its_expected_outcome_on_the_host() {
+    let mut wrong = Vec::new();
+    for case in edge_cases() {
+        let got = (case.host)();
+        if got != case.expected {
+            wrong.push(format!(
+                "{}: expected {}, got {got}",
+                case.name, case.expected
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn edge_names_are_unique_and_snake_case() {
+    let cases = edge_cases();
+    let names: std::collections::HashSet<_> = cases.iter().map(|c| c.name).collect();
+    assert_eq!(names.len(), cases.len());
+    assert!(names.iter().all(|n| n
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')));
+}
+
+#[test]
+fn the_text_is_ascii_and_escapes_beyond_the_bmp_as_surrogate_pairs() {
+    let text = to_text("𝄞😀é").unwrap();
+    assert_eq!(text, r#""\ud834\udd1e\ud83d\ude00\u00e9""#);
+    assert!(text.is_ascii());
+    assert_eq!(from_text::<String>(&text).unwrap(), "𝄞😀é");
+}
+
+#[test]
+fn big_integers_are_written_as_exact_digits() {
+    assert_eq!(to_text(&u64::MAX).unwrap(), "18446744073709551615");
+    assert_eq!(
+        to_text(&i128::MIN).unwrap(),
+        "-170141183460469231731687303715884105728"
+    );
+    assert_eq!(to_text(&-0.0f64).unwrap(), "-0.0");
+}
+
+#[test]
+fn refusals_are_not_serializable_with_a_reason() {
+    let err = to_text(&f64::NAN).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotSerializable);
+    assert!(err.message().contains("NaN"), "{}", err.message());
+    let err = to_text(&Some(None::<u8>)).unwrap_err();
+    assert!(err.message().contains("Some(None)"), "{}", err.message());
+    let err = to_text(&std::collections::HashMap::from([((1u8, 2u8), 3u8)])).unwrap_err();
+    assert!(
+        err.message().contains("key must be a string"),
+        "{}",
+        err.message()
+    );
+}
+
+#[test]
+fn a_refusal_deep_inside_stops_the_whole_value() {
+    #[derive(Serialize)]
+    struct Outer {
+        list: Vec<Inner>,
+    }
+    #[derive(Serialize)]
+    struct Inner {
+        value: Option<Option<f32>>,
+    }
+    let ok = Outer {
+        list: vec![
+            Inner {
+                value: Some(Some(1.0)),
+            },
+            Inner { value: None },
+        ],
+    };
+    assert_eq!(
+        to_text(&ok).unwrap(),
+        r#"{"list":[{"value":1.0},{"value":null}]}"#
+    );
+    let bad = Outer {
+        list: vec![Inner {
+            value: Some(Some(f32::INFINITY)),
+        }],
+    };
+    assert_eq!(
+        to_text(&bad).unwrap_err().kind(),
+        ErrorKind::NotSerializable
+    );
+    let bad = Outer {
+        list: vec![Inner { value: Some(None) }],
+    };
+    assert_eq!(
+        to_text(&bad).unwrap_err().kind(),
+        ErrorKind::NotSerializable
+    );
+}
+
+#[test]
+fn decoding_the_wrong_type_is_decode_failed() {
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Wanted {
+        seq: u64,
+    }
+    let err = from_text::<Wanted>(r#"{"other":1}"#).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DecodeFailed);
+    assert_eq!(
+        from_text::<u8>("256").unwrap_err().kind(),
+        ErrorKind::DecodeFailed
+    );
+    assert_eq!(
+        from_text::<u8>("not json").unwrap_err().kind(),
+        ErrorKind::DecodeFailed
+    );
+}
+
+#[test]
+fn some_of_a_container_or_scalar_is_not_refused() {
+    assert_eq!(to_text(&Some(Some(vec![None::<u8>]))).unwrap(), "[null]");
+    assert_eq!(to_text(&Some(Some(""))).unwrap(), r#""""#);
+    assert_eq!(to_text(&Some(Some(0u8))).unwrap(), "0");
+}
