@@ -99,7 +99,7 @@ pub enum Internal {
 pub enum Adjacent {
     /// `{"t": "Unit"}`
     Unit,
-    /// `{"t": "Newtype", "c": -0.0}`
+    /// `{"t": "Newtype", "c": 2.5}`
     Newtype(F64Bits),
     /// `{"t": "Tuple", "c": [1, 2]}`
     Tuple(u8, u8),
@@ -240,6 +240,7 @@ edges! {
     "f64_inf": F64Bits = F64Bits(f64::INFINITY) => "err:not_serializable", "JSON has no infinity";
     "f64_neg_inf": F64Bits = F64Bits(f64::NEG_INFINITY) => "err:not_serializable", "JSON has no infinity";
     "f64_nan_in_vec": Vec<F64Bits> = vec![F64Bits(1.5), F64Bits(f64::NAN)] => "err:not_serializable", "at any depth";
+    "f64_nan_in_option": Option<F64Bits> = Some(F64Bits(f64::NAN)) => "err:not_serializable", "serde_json alone writes null: it would arrive as None";
     "f64_neg_zero": F64Bits = F64Bits(-0.0) => "same", "written -0.0, read -0.0 (sign kept)";
     "f64_min_subnormal": F64Bits = F64Bits(5e-324) => "same", "shortest round-trip digits (float_roundtrip)";
     "f64_max": F64Bits = F64Bits(f64::MAX) => "same", "exact";
@@ -254,11 +255,13 @@ edges! {
     "btreemap": BTreeMap<String, Vec<i32>> = BTreeMap::from([("b".to_owned(), vec![-1]), ("a".to_owned(), vec![])]) => "same", "order kept";
     "btreemap_u64_keys": BTreeMap<u64, bool> = BTreeMap::from([(u64::MAX, true), (0, false)]) => "same", "exact keys";
     "bytes_1mib": Vec<u8> = mib_of_bytes() => "same", "a JSON array of 1 Mi numbers (~3.6 MB of text)";
-    "enum_external": Vec<External> = vec![External::Unit, External::Newtype(u64::MAX), External::Tuple(1, "x".to_owned()), External::Struct { a: i64::MIN }] => "same", "every variant kind";
-    "enum_internal": Vec<Internal> = vec![Internal::Unit, Internal::Struct { a: "x".to_owned(), big: u64::MAX }, Internal::Newtype(Key { a: 2 })] => "same", "tag inside the object";
+    "enum_external": Vec<External> = vec![External::Unit, External::Newtype(7), External::Tuple(1, "x".to_owned()), External::Struct { a: -1 }] => "same", "every variant kind";
+    "enum_internal": Vec<Internal> = vec![Internal::Unit, Internal::Struct { a: "x".to_owned(), big: 5 }, Internal::Newtype(Key { a: 2 })] => "same", "tag inside the object";
+    "enum_internal_u64_max": Internal = Internal::Struct { a: "x".to_owned(), big: u64::MAX } => "same", "through serde's internal buffer, still exact";
     "enum_internal_i128": Internal = Internal::Wide { n: i128::MAX } => "err:decode_failed", "serde buffers internally tagged content without 128-bit integers: a decode error, never a wrong value";
-    "enum_adjacent": Vec<Adjacent> = vec![Adjacent::Unit, Adjacent::Newtype(F64Bits(-0.0)), Adjacent::Tuple(1, 2), Adjacent::Struct { a: "y".to_owned() }] => "same", "tag and content";
-    "enum_untagged": Vec<Untagged> = vec![Untagged::Number(u64::MAX), Untagged::Text("t".to_owned()), Untagged::Struct { a: true }, Untagged::List(vec![1])] => "same", "shapes differ, so each decodes as itself";
+    "enum_adjacent": Vec<Adjacent> = vec![Adjacent::Unit, Adjacent::Newtype(F64Bits(2.5)), Adjacent::Tuple(1, 2), Adjacent::Struct { a: "y".to_owned() }] => "same", "tag and content";
+    "enum_untagged": Vec<Untagged> = vec![Untagged::Number(7), Untagged::Text("t".to_owned()), Untagged::Struct { a: true }, Untagged::List(vec![1])] => "same", "shapes differ, so each decodes as itself";
+    "enum_untagged_u64_max": Untagged = Untagged::Number(u64::MAX) => "same", "exact";
     "enum_untagged_ambiguous": UntaggedAmbiguous = UntaggedAmbiguous::B(1) => "different:A(1)", "serde's own untagged rule (first match), the same in both browsers and in plain serde_json; not detectable at encode";
     "empty_unit_struct": Unit = Unit => "same", "null";
     "empty_braced_struct": Empty = Empty {} => "same", "{}";
