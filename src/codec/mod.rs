@@ -27,28 +27,31 @@ use wasm_bindgen::prelude::*;
 /// serde_json's compact output with every non-ASCII character escaped, so the text is ASCII.
 struct AsciiFormatter;
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 impl serde_json::ser::Formatter for AsciiFormatter {
     fn write_string_fragment<W: ?Sized + io::Write>(
         &mut self,
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        if fragment.is_ascii() {
-            return writer.write_all(fragment.as_bytes());
-        }
+        let bytes = fragment.as_bytes();
         let mut start = 0;
-        for (at, ch) in fragment.char_indices() {
-            if ch.is_ascii() {
-                continue;
-            }
-            writer.write_all(&fragment.as_bytes()[start..at])?;
+        while let Some(offset) = bytes[start..].iter().position(|b| !b.is_ascii()) {
+            let at = start + offset;
+            writer.write_all(&bytes[start..at])?;
+            let ch = fragment[at..]
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
             let mut units = [0u16; 2];
-            for unit in ch.encode_utf16(&mut units) {
-                write!(writer, "\\u{unit:04x}")?;
+            for &mut unit in ch.encode_utf16(&mut units) {
+                let hex = |shift: u16| HEX[usize::from((unit >> shift) & 0xf)];
+                writer.write_all(&[b'\\', b'u', hex(12), hex(8), hex(4), hex(0)])?;
             }
             start = at + ch.len_utf8();
         }
-        writer.write_all(&fragment.as_bytes()[start..])
+        writer.write_all(&bytes[start..])
     }
 }
 
