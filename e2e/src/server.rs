@@ -11,6 +11,7 @@ use std::time::Duration;
 const PAGES: &[(&str, &str)] = &[
     ("/test.html", include_str!("../../www/pages/test.html")),
     ("/nocs.html", include_str!("../../www/pages/nocs.html")),
+    ("/bench.html", include_str!("../../bench/bench.html")),
 ];
 
 pub struct Server {
