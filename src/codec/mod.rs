@@ -9,10 +9,11 @@
 //!   cannot bring back: non-finite floats, `Some(x)` where `x` is written as `null`, map keys that
 //!   are not strings, integers, floats, bools or chars (serde_json), and any error of the value's
 //!   own `Serialize`.
-//! - The text escapes every non-ASCII character (`\uXXXX`, surrogate pairs beyond the BMP), and the
-//!   JS string is built from its bytes with `String.fromCharCode`: a one-byte (Latin1) string in
-//!   both engines. Firefox posts a two-byte string (what `TextDecoder`, and so wasm-bindgen, makes)
-//!   ~2.4 × slower (PORT-BEHAVIOUR.md, A2).
+//! - The text escapes every non-ASCII character (`\uXXXX`, surrogate pairs beyond the BMP), so it
+//!   is ASCII and its JS string can be one-byte: in Firefox it is built with `String.fromCharCode`
+//!   (Latin1), because Firefox posts the two-byte string `TextDecoder` (and so wasm-bindgen) makes
+//!   ~2.4 × slower (PORT-BEHAVIOUR.md, A2); elsewhere with `TextDecoder`, which V8 already makes
+//!   one-byte for ASCII and which is ~60 × faster there (`src/js/codec.js`).
 //! - [`decode`] reads the string back with serde_json; anything else is
 //!   [`ErrorKind::DecodeFailed`].
 
@@ -88,7 +89,7 @@ pub(crate) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, PortError>
 
 #[wasm_bindgen(module = "/src/js/codec.js")]
 extern "C" {
-    /// A JS string with one char per byte of `bytes` (ASCII): a one-byte string in every engine.
+    /// The JS string of the ASCII `bytes`, one-byte in every engine (see `src/js/codec.js`).
     #[wasm_bindgen(js_name = asciiToString)]
     fn ascii_to_string(bytes: &[u8]) -> JsValue;
 }
