@@ -43,7 +43,7 @@ pub fn payload_of(target: usize) -> Payload {
         let item = Item {
             name: format!("item-{i:06}"),
             value: i as f64 * 1.37 + 0.25,
-            flag: i % 2 == 0,
+            flag: i.is_multiple_of(2),
         };
         length += serde_json::to_string(&item).map_or(0, |t| t.len()) + 1;
         payload.items.push(item);

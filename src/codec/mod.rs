@@ -22,44 +22,37 @@ mod check;
 use crate::error::{ErrorKind, PortError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::io;
 use wasm_bindgen::prelude::*;
-
-/// serde_json's compact output with every non-ASCII character escaped, so the text is ASCII.
-struct AsciiFormatter;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-impl serde_json::ser::Formatter for AsciiFormatter {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        let bytes = fragment.as_bytes();
-        let mut start = 0;
-        while let Some(offset) = bytes[start..].iter().position(|b| !b.is_ascii()) {
-            let at = start + offset;
-            writer.write_all(&bytes[start..at])?;
-            let ch = fragment[at..]
-                .chars()
-                .next()
-                .unwrap_or(char::REPLACEMENT_CHARACTER);
-            let mut units = [0u16; 2];
-            for &mut unit in ch.encode_utf16(&mut units) {
-                let hex = |shift: u16| HEX[usize::from((unit >> shift) & 0xf)];
-                writer.write_all(&[b'\\', b'u', hex(12), hex(8), hex(4), hex(0)])?;
+/// `text` (JSON) with every non-ASCII character written as `\uXXXX` (surrogate pairs beyond the
+/// BMP). serde_json writes non-ASCII only inside strings, where the escape means the same character.
+fn escape_non_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut rest = text;
+    while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
+        out.push_str(&rest[..at]);
+        let Some(ch) = rest[at..].chars().next() else {
+            break;
+        };
+        let mut units = [0u16; 2];
+        for &mut unit in ch.encode_utf16(&mut units) {
+            out.push_str("\\u");
+            for shift in [12u16, 8, 4, 0] {
+                out.push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
             }
-            start = at + ch.len_utf8();
         }
-        writer.write_all(&bytes[start..])
+        rest = &rest[at + ch.len_utf8()..];
     }
+    out.push_str(rest);
+    out
 }
 
 /// `value` as the wire text (pure Rust, so host-testable): checked, compact, ASCII-only JSON.
 pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
     let mut out = Vec::with_capacity(128);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
+    let mut serializer = serde_json::Serializer::new(&mut out);
     value
         .serialize(check::Check(&mut serializer))
         .map_err(|err| {
@@ -68,12 +61,17 @@ pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortEr
                 format!("cannot encode the message: {err}"),
             )
         })?;
-    // Only ASCII was written: the formatter escapes the rest and serde_json escapes controls.
-    String::from_utf8(out).map_err(|_| {
+    let text = String::from_utf8(out).map_err(|_| {
         PortError::new(
             ErrorKind::NotSerializable,
             "cannot encode the message: the JSON text is not UTF-8",
         )
+    })?;
+    // One fast pass when the text is ASCII already (the common case); a rewrite otherwise.
+    Ok(if text.is_ascii() {
+        text
+    } else {
+        escape_non_ascii(&text)
     })
 }
 

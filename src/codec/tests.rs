@@ -36,6 +36,13 @@ fn the_text_is_ascii_and_escapes_beyond_the_bmp_as_surrogate_pairs() {
     assert_eq!(text, r#""\ud834\udd1e\ud83d\ude00\u00e9""#);
     assert!(text.is_ascii());
     assert_eq!(from_text::<String>(&text).unwrap(), "𝄞😀é");
+    let map = std::collections::BTreeMap::from([("é", "x\u{2028}ü")]);
+    let text = to_text(&map).unwrap();
+    assert_eq!(text, r#"{"\u00e9":"x\u2028\u00fc"}"#);
+    assert_eq!(
+        from_text::<std::collections::BTreeMap<String, String>>(&text).unwrap()["é"],
+        "x\u{2028}ü"
+    );
 }
 
 #[test]
@@ -127,4 +134,60 @@ fn some_of_a_container_or_scalar_is_not_refused() {
     assert_eq!(to_text(&Some(Some(vec![None::<u8>]))).unwrap(), "[null]");
     assert_eq!(to_text(&Some(Some(""))).unwrap(), r#""""#);
     assert_eq!(to_text(&Some(Some(0u8))).unwrap(), "0");
+}
+
+#[test]
+#[ignore = "timing, run by hand: cargo test --release -p webext-port --lib encode_overhead -- --ignored --nocapture"]
+fn encode_overhead() {
+    #[derive(Serialize)]
+    struct Item {
+        name: String,
+        value: f64,
+        flag: bool,
+    }
+    #[derive(Serialize)]
+    struct Payload {
+        seq: u64,
+        items: Vec<Item>,
+    }
+    let payload = Payload {
+        seq: 1,
+        items: (0..2000)
+            .map(|i| Item {
+                name: format!("item-{i:06}"),
+                value: i as f64 * 1.37 + 0.25,
+                flag: i % 2 == 0,
+            })
+            .collect(),
+    };
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        for _ in 0..200 {
+            std::hint::black_box(serde_json::to_string(&payload).unwrap());
+        }
+        let plain = start.elapsed();
+        let start = std::time::Instant::now();
+        for _ in 0..200 {
+            std::hint::black_box(to_text(&payload).unwrap());
+        }
+        let checked = start.elapsed();
+        let start = std::time::Instant::now();
+        for _ in 0..200 {
+            let mut out = Vec::with_capacity(128);
+            let mut ser = serde_json::Serializer::new(&mut out);
+            payload.serialize(&mut ser).unwrap();
+            std::hint::black_box(String::from_utf8(out).unwrap().is_ascii());
+        }
+        let ascii_only = start.elapsed();
+        let start = std::time::Instant::now();
+        for _ in 0..200 {
+            let mut out = Vec::with_capacity(128);
+            let mut ser = serde_json::Serializer::new(&mut out);
+            payload.serialize(super::check::Check(&mut ser)).unwrap();
+            std::hint::black_box(out);
+        }
+        let check_only = start.elapsed();
+        println!("serde_json::to_string {plain:?}, to_text {checked:?} ({:.2}), plain + is_ascii {:.2}, check only {:.2}",
+            checked.as_secs_f64() / plain.as_secs_f64(), ascii_only.as_secs_f64() / plain.as_secs_f64(), check_only.as_secs_f64() / plain.as_secs_f64());
+    }
 }
