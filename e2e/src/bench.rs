@@ -2,6 +2,10 @@
 //! and Firefox, runs the interleaved round-trip batches and the edge values over real ports, writes
 //! `bench-codec.json` and prints a Markdown table.
 //!
+//! Options: `--browsers chromium|firefox|all`, `--reps N` (≥ 5, default 7), `--sizes
+//! BYTES:ROUND_TRIPS,…` (default 16:200,1024:200,102400:20,1048576:3), `--only IMPL,…` (raw JS is
+//! always included; skips the edge values).
+//!
 //! Exits non-zero only when a run fails (a browser does not start, a batch throws, the library's
 //! codec misses an edge value), never because something is slow. Every browser and driver it
 //! started is stopped by pid when its `Browser` is dropped, on success and on failure.
@@ -20,6 +24,10 @@ struct Args {
     out: PathBuf,
     browsers: Vec<Kind>,
     reps: u32,
+    /// `(bytes, round trips per batch)`.
+    sizes: Vec<(u64, u32)>,
+    /// Implementations to run (raw JS is always run); `None`: all.
+    only: Option<Vec<String>>,
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -27,7 +35,8 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut args = args;
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--dist" | "--native-manifests" | "--out" | "--browsers" | "--reps" => {
+            "--dist" | "--native-manifests" | "--out" | "--browsers" | "--reps" | "--sizes"
+            | "--only" => {
                 let value = args.next().ok_or(format!("{arg} needs a value"))?;
                 values.insert(arg, value);
             }
@@ -48,12 +57,32 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
         None => 7,
         Some(n) => n.parse().map_err(|e| format!("--reps: {e}"))?,
     };
+    let sizes = match values.remove("--sizes") {
+        None => SIZES.to_vec(),
+        Some(list) => list
+            .split(',')
+            .map(|pair| {
+                let (bytes, trips) = pair.split_once(':').ok_or("--sizes: BYTES:ROUND_TRIPS,…")?;
+                Ok((
+                    bytes.parse().map_err(|e| format!("--sizes: {e}"))?,
+                    trips.parse().map_err(|e| format!("--sizes: {e}"))?,
+                ))
+            })
+            .collect::<Result<_, String>>()?,
+    };
+    let only = values.remove("--only").map(|list| {
+        std::iter::once("raw".to_owned())
+            .chain(list.split(',').map(str::to_owned))
+            .collect()
+    });
     Ok(Args {
         dist,
         native_manifests,
         out,
         browsers,
         reps: reps.max(5),
+        sizes,
+        only,
     })
 }
 
@@ -153,7 +182,8 @@ fn run_browser(kind: Kind, args: &Args, origin: &str, logs: &Path) -> Result<Val
     let browser = launch(kind, &load, logs)?;
     browser.session.navigate(&format!("{origin}/bench.html"))?;
     wait_result(&browser, "loaded", Duration::from_secs(30))?;
-    let sizes: Vec<Value> = SIZES
+    let sizes: Vec<Value> = args
+        .sizes
         .iter()
         .map(|&(bytes, round_trips)| json!({ "bytes": bytes, "round_trips": round_trips }))
         .collect();
@@ -162,12 +192,16 @@ fn run_browser(kind: Kind, args: &Args, origin: &str, logs: &Path) -> Result<Val
     let raw = run_command(
         &browser,
         "bench",
-        &json!({ "sizes": sizes, "reps": args.reps, "warmup": 1 }),
+        &json!({ "sizes": sizes, "reps": args.reps, "warmup": 1, "only": args.only }),
         Duration::from_secs(240),
     )?;
     let bench_seconds = started.elapsed().as_secs_f64();
     eprintln!("--- {}: edge values over real ports", kind.name());
-    let edges = run_command(&browser, "edges", &json!({}), Duration::from_secs(120))?;
+    let edges = if args.only.is_some() {
+        json!({ "skipped": "--only given" })
+    } else {
+        run_command(&browser, "edges", &json!({}), Duration::from_secs(120))?
+    };
     Ok(json!({
         "user_agent": raw["user_agent"],
         "reps": raw["reps"],
