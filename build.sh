@@ -170,7 +170,7 @@ test_all() {
   run_layer "lint: clippy (host)" $logs/clippy-host.log bash -c \
     'cargo clippy --quiet --workspace --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "lint: clippy (wasm32)" $logs/clippy-wasm.log bash -c \
-    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer --all-targets -- -D warnings && echo "1 passed; 0 failed"'
+    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "layer 1: host cargo test" $logs/host.log cargo test --workspace
   run_layer "layer 2: wasm-pack test --headless --chrome" $logs/wasm-chrome.log wasm-pack test --headless --chrome
   run_layer "layer 2: wasm-pack test --headless --firefox" $logs/wasm-firefox.log wasm-pack test --headless --firefox
