@@ -1,22 +1,41 @@
 //! A serde `Serializer` adapter that refuses, while serializing, the values JSON text cannot carry
-//! back to the same Rust value: non-finite floats (serde_json writes `null`) and `Some(x)` where `x`
-//! itself is written as `null` (`Some(None)`, `Some(())`: they would arrive as `None`).
+//! back to the same Rust value: non-finite floats (serde_json writes `null`), `Some(x)` where `x`
+//! itself is written as `null` (`Some(None)`, `Some(())`: they would arrive as `None`), and
+//! arrays/objects nested deeper than serde_json reads back ([`MAX_DEPTH`]).
 //!
 //! Everything else is forwarded unchanged to the wrapped serializer, in the same single pass.
 
 use serde::ser::{self, Error as _, Serialize, Serializer};
 use std::fmt;
 
-/// Wraps a serializer; every nested value is wrapped again through [`Checked`].
-pub(super) struct Check<S>(pub(super) S);
+/// The deepest nesting of JSON arrays and objects serde_json's deserializer accepts (its recursion
+/// limit, measured: 127 nested arrays, structs or newtype variants; 63 tuple or struct variants,
+/// each an object holding an array or object). A deeper value would encode and then fail to decode.
+pub(super) const MAX_DEPTH: usize = 127;
 
-/// A value whose serialization goes through [`Check`].
-pub(super) struct Checked<'a, T: ?Sized>(pub(super) &'a T);
+/// Wraps a serializer; every nested value is wrapped again through [`Checked`]. `.1` is the number
+/// of arrays and objects already open around the value.
+pub(super) struct Check<S>(pub(super) S, pub(super) usize);
+
+/// A value whose serialization goes through [`Check`], at a nesting depth.
+pub(super) struct Checked<'a, T: ?Sized>(&'a T, usize);
 
 impl<T: Serialize + ?Sized> Serialize for Checked<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(Check(serializer))
+        self.0.serialize(Check(serializer, self.1))
     }
+}
+
+/// The depth inside `levels` more containers opened at `depth`, or the refusal.
+fn open<E: ser::Error>(depth: usize, levels: usize) -> Result<usize, E> {
+    let inside = depth + levels;
+    if inside > MAX_DEPTH {
+        return Err(E::custom(format_args!(
+            "cannot encode arrays/objects nested more than {MAX_DEPTH} deep: the receiver's JSON \
+             parser would refuse them"
+        )));
+    }
+    Ok(inside)
 }
 
 fn non_finite<E: ser::Error>(value: f64) -> E {
@@ -88,6 +107,7 @@ impl<S: Serializer> Serializer for Check<S> {
         self.0.serialize_str(v)
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<S::Ok, S::Error> {
+        open::<S::Error>(self.1, 1)?; // serde_json writes bytes as an array
         self.0.serialize_bytes(v)
     }
     fn serialize_none(self) -> Result<S::Ok, S::Error> {
@@ -100,7 +120,7 @@ impl<S: Serializer> Serializer for Check<S> {
                  Some of a unit struct): it would arrive as None",
             ));
         }
-        self.0.serialize_some(&Checked(value))
+        self.0.serialize_some(&Checked(value, self.1))
     }
     fn serialize_unit(self) -> Result<S::Ok, S::Error> {
         self.0.serialize_unit()
@@ -121,7 +141,8 @@ impl<S: Serializer> Serializer for Check<S> {
         name: &'static str,
         value: &T,
     ) -> Result<S::Ok, S::Error> {
-        self.0.serialize_newtype_struct(name, &Checked(value))
+        self.0
+            .serialize_newtype_struct(name, &Checked(value, self.1))
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -130,21 +151,26 @@ impl<S: Serializer> Serializer for Check<S> {
         variant: &'static str,
         value: &T,
     ) -> Result<S::Ok, S::Error> {
+        // `{"variant": value}`
+        let inside = open(self.1, 1)?;
         self.0
-            .serialize_newtype_variant(name, index, variant, &Checked(value))
+            .serialize_newtype_variant(name, index, variant, &Checked(value, inside))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        self.0.serialize_seq(len).map(Check)
+        let inside = open(self.1, 1)?;
+        Ok(Check(self.0.serialize_seq(len)?, inside))
     }
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
-        self.0.serialize_tuple(len).map(Check)
+        let inside = open(self.1, 1)?;
+        Ok(Check(self.0.serialize_tuple(len)?, inside))
     }
     fn serialize_tuple_struct(
         self,
         name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        self.0.serialize_tuple_struct(name, len).map(Check)
+        let inside = open(self.1, 1)?;
+        Ok(Check(self.0.serialize_tuple_struct(name, len)?, inside))
     }
     fn serialize_tuple_variant(
         self,
@@ -153,19 +179,24 @@ impl<S: Serializer> Serializer for Check<S> {
         variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        self.0
-            .serialize_tuple_variant(name, index, variant, len)
-            .map(Check)
+        // `{"variant": [...]}`
+        let inside = open(self.1, 2)?;
+        Ok(Check(
+            self.0.serialize_tuple_variant(name, index, variant, len)?,
+            inside,
+        ))
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
-        self.0.serialize_map(len).map(Check)
+        let inside = open(self.1, 1)?;
+        Ok(Check(self.0.serialize_map(len)?, inside))
     }
     fn serialize_struct(
         self,
         name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStruct, S::Error> {
-        self.0.serialize_struct(name, len).map(Check)
+        let inside = open(self.1, 1)?;
+        Ok(Check(self.0.serialize_struct(name, len)?, inside))
     }
     fn serialize_struct_variant(
         self,
@@ -174,9 +205,12 @@ impl<S: Serializer> Serializer for Check<S> {
         variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStructVariant, S::Error> {
-        self.0
-            .serialize_struct_variant(name, index, variant, len)
-            .map(Check)
+        // `{"variant": {...}}`
+        let inside = open(self.1, 2)?;
+        Ok(Check(
+            self.0.serialize_struct_variant(name, index, variant, len)?,
+            inside,
+        ))
     }
     fn is_human_readable(&self) -> bool {
         self.0.is_human_readable()
@@ -190,7 +224,7 @@ macro_rules! forward_compound {
             type Ok = S::Ok;
             type Error = S::Error;
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), S::Error> {
-                self.0.$method(&Checked(value))
+                self.0.$method(&Checked(value, self.1))
             }
             fn end(self) -> Result<S::Ok, S::Error> {
                 self.0.end()
@@ -215,7 +249,7 @@ macro_rules! forward_fields {
                 key: &'static str,
                 value: &T,
             ) -> Result<(), S::Error> {
-                self.0.serialize_field(key, &Checked(value))
+                self.0.serialize_field(key, &Checked(value, self.1))
             }
             fn skip_field(&mut self, key: &'static str) -> Result<(), S::Error> {
                 self.0.skip_field(key)
@@ -234,10 +268,10 @@ impl<S: ser::SerializeMap> ser::SerializeMap for Check<S> {
     type Ok = S::Ok;
     type Error = S::Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), S::Error> {
-        self.0.serialize_key(&Checked(key))
+        self.0.serialize_key(&Checked(key, self.1))
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), S::Error> {
-        self.0.serialize_value(&Checked(value))
+        self.0.serialize_value(&Checked(value, self.1))
     }
     fn end(self) -> Result<S::Ok, S::Error> {
         self.0.end()

@@ -6,9 +6,9 @@
 //! exactly; a string needs no per-message validation walk; and it was the fastest correct candidate.
 //!
 //! - [`encode`] refuses (before anything is posted, [`ErrorKind::NotSerializable`]) what JSON text
-//!   cannot bring back: non-finite floats, `Some(x)` where `x` is written as `null`, map keys that
-//!   are not strings, integers, floats, bools or chars (serde_json), and any error of the value's
-//!   own `Serialize`.
+//!   cannot bring back: non-finite floats, `Some(x)` where `x` is written as `null`, arrays/objects
+//!   nested deeper than serde_json reads back (127), map keys that are not strings, integers,
+//!   floats, bools or chars (serde_json), and any error of the value's own `Serialize`.
 //! - The text escapes every non-ASCII character (`\uXXXX`, surrogate pairs beyond the BMP), so it
 //!   is ASCII and its JS string can be one-byte: in Firefox it is built with `String.fromCharCode`
 //!   (Latin1), because Firefox posts the two-byte string `TextDecoder` (and so wasm-bindgen) makes
@@ -54,7 +54,7 @@ pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortEr
     let mut out = Vec::with_capacity(128);
     let mut serializer = serde_json::Serializer::new(&mut out);
     value
-        .serialize(check::Check(&mut serializer))
+        .serialize(check::Check(&mut serializer, 0))
         .map_err(|err| {
             PortError::new(
                 ErrorKind::NotSerializable,

@@ -183,11 +183,69 @@ fn encode_overhead() {
         for _ in 0..200 {
             let mut out = Vec::with_capacity(128);
             let mut ser = serde_json::Serializer::new(&mut out);
-            payload.serialize(super::check::Check(&mut ser)).unwrap();
+            payload.serialize(super::check::Check(&mut ser, 0)).unwrap();
             std::hint::black_box(out);
         }
         let check_only = start.elapsed();
         println!("serde_json::to_string {plain:?}, to_text {checked:?} ({:.2}), plain + is_ascii {:.2}, check only {:.2}",
             checked.as_secs_f64() / plain.as_secs_f64(), ascii_only.as_secs_f64() / plain.as_secs_f64(), check_only.as_secs_f64() / plain.as_secs_f64());
     }
+}
+
+/// For every shape of nesting, near the limit: the codec encodes a value exactly when serde_json
+/// can decode it again (no value encodes and then fails to decode for being too deep).
+#[test]
+fn encode_refuses_exactly_the_nesting_decode_would_refuse() {
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Nest {
+        inner: Option<Box<Nest>>,
+    }
+    #[derive(Debug, Serialize, Deserialize)]
+    enum E {
+        Leaf,
+        V(Box<E>),
+        T(Box<E>, u8),
+        S { e: Box<E> },
+    }
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(tag = "t")]
+    enum I {
+        Leaf,
+        S { e: Box<I> },
+    }
+    fn agrees<T: Serialize + serde::de::DeserializeOwned>(shape: &str, make: impl Fn(usize) -> T) {
+        for levels in 55..140 {
+            let value = make(levels);
+            let encoded = to_text(&value);
+            let plain = serde_json::to_string(&value).unwrap();
+            let decodable = serde_json::from_str::<T>(&plain).is_ok();
+            assert_eq!(encoded.is_ok(), decodable, "{shape} at {levels} levels");
+            if let Err(err) = encoded {
+                assert_eq!(err.kind(), ErrorKind::NotSerializable);
+            }
+        }
+    }
+    agrees("arrays", |n| {
+        (0..n).fold(serde_json::json!(1), |v, _| serde_json::json!([v]))
+    });
+    agrees("objects", |n| {
+        (0..n).fold(serde_json::json!(1), |v, _| serde_json::json!({ "k": v }))
+    });
+    agrees("structs", |n| {
+        (0..n).fold(Nest { inner: None }, |v, _| Nest {
+            inner: Some(Box::new(v)),
+        })
+    });
+    agrees("newtype variants", |n| {
+        (0..n).fold(E::Leaf, |v, _| E::V(Box::new(v)))
+    });
+    agrees("tuple variants", |n| {
+        (0..n).fold(E::Leaf, |v, _| E::T(Box::new(v), 0))
+    });
+    agrees("struct variants", |n| {
+        (0..n).fold(E::Leaf, |v, _| E::S { e: Box::new(v) })
+    });
+    agrees("internally tagged", |n| {
+        (0..n).fold(I::Leaf, |v, _| I::S { e: Box::new(v) })
+    });
 }

@@ -137,6 +137,25 @@ pub enum UntaggedAmbiguous {
     B(u32),
 }
 
+/// Nested externally tagged tuple variants: each level is an object holding an array.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Deep {
+    /// `"Leaf"`
+    Leaf,
+    /// `{"Tuple": [inner, 0]}`
+    Tuple(Box<Deep>, u8),
+}
+
+/// `Deep` with `levels` tuple variants around a leaf.
+fn deep(levels: usize) -> Deep {
+    (0..levels).fold(Deep::Leaf, |inner, _| Deep::Tuple(Box::new(inner), 0))
+}
+
+/// `levels` JSON arrays nested around `0`.
+fn nested_arrays(levels: usize) -> serde_json::Value {
+    (0..levels).fold(serde_json::json!(0), |inner, _| serde_json::json!([inner]))
+}
+
 /// One edge value; see the module documentation for the outcome strings.
 #[derive(Debug, Clone, Copy)]
 pub struct EdgeCase {
@@ -270,5 +289,9 @@ edges! {
     "non_bmp_unicode": String = "𝄞😀 aé€ 中文".to_owned() => "same", "escaped as \\ud834\\udd1e…: the wire text is ASCII";
     "char_non_bmp": char = '😀' => "same", "one char";
     "control_and_separators": String = "\u{0}\u{1f}\u{7f}\u{2028}\u{2029}\"\\/".to_owned() => "same", "JSON escapes";
+    "nesting_127_arrays": serde_json::Value = nested_arrays(127) => "same", "serde_json reads back 127 nested arrays/objects";
+    "nesting_128_arrays": serde_json::Value = nested_arrays(128) => "err:not_serializable", "one more would be a decode error: refused at encode";
+    "nesting_63_tuple_variants": Deep = deep(63) => "same", "each level is two containers ({\"Tuple\": [..]})";
+    "nesting_64_tuple_variants": Deep = deep(64) => "err:not_serializable", "128 containers: refused at encode";
     "string_10mib": String = ten_mib_string() => "same", "10 MiB with quotes, backslashes, newlines and é";
 }

@@ -7,7 +7,7 @@ mod edges;
 
 pub use edges::{edge_cases, outcome, EdgeCase};
 pub use edges::{
-    Adjacent, Empty, EmptyTuple, External, F32Bits, F64Bits, Internal, Key, Unit, Untagged,
+    Adjacent, Deep, Empty, EmptyTuple, External, F32Bits, F64Bits, Internal, Key, Unit, Untagged,
     UntaggedAmbiguous,
 };
 
