@@ -2,7 +2,7 @@
 //! and Firefox, runs the interleaved round-trip batches and the edge values over real ports, writes
 //! `bench-codec.json` and prints a Markdown table.
 //!
-//! Options: `--browsers chromium|firefox|all`, `--reps N` (≥ 5, default 7), `--sizes
+//! Options: `--browsers chromium|firefox|all`, `--reps N` (≥ 5, default 9), `--sizes
 //! BYTES:ROUND_TRIPS,…` (default 16:200,1024:200,102400:20,1048576:3), `--only IMPL,…` (raw JS is
 //! always included; skips the edge values).
 //!
@@ -54,7 +54,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
         Some(other) => return Err(format!("--browsers: chromium, firefox or all, not {other}")),
     };
     let reps = match values.remove("--reps") {
-        None => 7,
+        None => 9,
         Some(n) => n.parse().map_err(|e| format!("--reps: {e}"))?,
     };
     let sizes = match values.remove("--sizes") {
