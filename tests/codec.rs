@@ -81,6 +81,20 @@ async fn every_edge_value_arrives_the_same_through_structured_clone_and_json() {
 }
 
 #[wasm_bindgen_test]
+fn every_refusal_is_the_exact_error() {
+    for case in edge_cases().iter().filter(|c| !c.refusal.is_empty()) {
+        let err = (case.encode)(Candidate::Chosen).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotSerializable, "{}", case.name);
+        assert!(
+            err.message().contains(case.refusal),
+            "{}: {}",
+            case.name,
+            err.message()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 fn a_message_is_a_string() {
     let message = webext_port::test_support::encode(&vec![1u8, 2, 3]).unwrap();
     assert!(is_string(&message));

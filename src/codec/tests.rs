@@ -21,6 +21,28 @@ fn every_edge_value_has_its_expected_outcome_on_the_host() {
 }
 
 #[test]
+fn every_refusal_says_why() {
+    for case in edge_cases() {
+        let refused = case.expected == "err:not_serializable";
+        assert_eq!(
+            refused,
+            !case.refusal.is_empty(),
+            "{}: refusal words iff refused",
+            case.name
+        );
+        if refused {
+            let err = (case.encode_text)().unwrap_err();
+            assert!(
+                err.message().contains(case.refusal),
+                "{}: {}",
+                case.name,
+                err.message()
+            );
+        }
+    }
+}
+
+#[test]
 fn edge_names_are_unique_and_snake_case() {
     let cases = edge_cases();
     let names: std::collections::HashSet<_> = cases.iter().map(|c| c.name).collect();

@@ -169,8 +169,12 @@ pub struct EdgeCase {
     pub expected: &'static str,
     /// Why.
     pub why: &'static str,
+    /// For a refused value: words the encode error's message must contain ("" otherwise).
+    pub refusal: &'static str,
     /// Host: the library's text round trip (`to_text` → `from_text`), as an outcome.
     pub host: fn() -> String,
+    /// Host: the library's wire text of the value (or its encode error).
+    pub encode_text: fn() -> Result<String, PortError>,
     /// Encodes the value with a candidate (the sending side).
     pub encode: fn(Candidate) -> Result<JsValue, PortError>,
     /// Decodes what arrived with a candidate and compares it with the value (the receiving side).
@@ -207,6 +211,7 @@ macro_rules! edges {
                 value: stringify!($value),
                 expected: $expected,
                 why: $why,
+                refusal: refusal($name),
                 host: || {
                     let value: $ty = $value;
                     let text = crate::codec::to_text(&value);
@@ -214,6 +219,10 @@ macro_rules! edges {
                         Err(err) => format!("err:{}", err.kind()),
                         Ok(text) => outcome(&value, crate::codec::from_text::<$ty>(&text)),
                     }
+                },
+                encode_text: || {
+                    let value: $ty = $value;
+                    crate::codec::to_text(&value)
                 },
                 encode: |candidate| {
                     let value: $ty = $value;
@@ -226,6 +235,21 @@ macro_rules! edges {
             }),*]
         }
     };
+}
+
+/// What the message of each refusal must say (the exact error: kind and reason).
+fn refusal(name: &str) -> &'static str {
+    match name {
+        "option_option_some_none" | "option_unit_some" | "option_unit_struct_some" => {
+            "it would arrive as None"
+        }
+        "f64_nan" | "f64_nan_in_vec" | "f64_nan_in_option" | "f32_nan" => "float NaN",
+        "f64_inf" => "float inf",
+        "f64_neg_inf" => "float -inf",
+        "hashmap_struct_keys" | "hashmap_tuple_keys" => "key must be a string",
+        "nesting_128_arrays" | "nesting_64_tuple_variants" => "nested more than 127 deep",
+        _ => "",
+    }
 }
 
 /// 1 MiB of bytes, every value 0..=250 in turn.
