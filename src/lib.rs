@@ -70,6 +70,9 @@ pub mod runtime;
 mod sender;
 mod sys;
 pub mod tabs;
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub mod test_support;
 
 pub use allowlist::{Allowlist, Rejected};
 pub use connect_listener::ConnectListener;

@@ -1732,23 +1732,28 @@ in_both_browsers! {
         let log: Log<Result<u32, PortError>> = Log::default();
         let sink = log.clone();
         let _guard = typed.on_message(move |m| sink.borrow_mut().push(m));
+        // The wire format is the value's JSON text, as a string: "7" is 7.
         remote.post(&"not a number".into());
         remote.post(&7.into());
+        remote.post(&"7".into());
         fake.settle().await;
         let results = log.borrow().clone();
-        assert_eq!(results.len(), 2, "{results:?}");
+        assert_eq!(results.len(), 3, "{results:?}");
         let err = results[0].clone().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::DecodeFailed);
         assert_eq!(err.raw_value(), Some(&JsValue::from_str("not a number")));
         let same_words = PortError::new(ErrorKind::DecodeFailed, err.message());
         assert_eq!(err, same_words, "equality ignores the raw value");
         assert!(same_words.raw_value().is_none());
-        assert_eq!(results[1], Ok(7));
+        let not_text = results[1].clone().unwrap_err();
+        assert_eq!(not_text.kind(), ErrorKind::DecodeFailed, "a bare number is no typed message");
+        assert_eq!(not_text.raw_value(), Some(&JsValue::from(7)));
+        assert_eq!(results[2], Ok(7));
         assert!(port.is_connected());
         assert_eq!(remote.disconnect_count(), 0);
         typed.send(&8).unwrap();
         fake.settle().await;
-        assert_eq!(received(&remote), ["8"]);
+        assert_eq!(received(&remote), [r#""8""#]);
     }
 
     /// A serde value goes out and comes back as the same value; one that cannot be encoded is an
@@ -1765,9 +1770,10 @@ in_both_browsers! {
         };
         typed.send(&hello).unwrap();
         fake.settle().await;
+        // On the wire: the JSON text, all ASCII (non-ASCII escaped), as one JS string.
         assert_eq!(
-            received(&remote),
-            [r#"{"text":"hello 🦀","count":3,"tags":["a","b"],"reply_to":null}"#]
+            remote.received().get(0).as_string().as_deref(),
+            Some(r#"{"text":"hello \ud83e\udd80","count":3,"tags":["a","b"],"reply_to":null}"#)
         );
         let mut replies = typed.messages();
         remote.post(&remote.received().get(0));
@@ -1822,7 +1828,7 @@ in_both_browsers! {
         let remote = fake.last_remote();
         let mut messages = port.typed::<u32, u32>().messages();
         for i in 0..1000u32 {
-            remote.post(&i.into());
+            remote.post(&i.to_string().into());
         }
         fake.settle().await;
         remote.disconnect();
@@ -1846,7 +1852,7 @@ in_both_browsers! {
         tx.send("from the sink".into()).await.unwrap();
         let (tx2, mut rx2) = port.typed::<String, String>().split();
         drop(tx2);
-        remote.post(&"to the stream".into());
+        remote.post(&r#""to the stream""#.into());
         fake.settle().await;
         assert_eq!(received(&remote), [r#""from the sink""#]);
         assert_eq!(ready_next(&mut rx2), Some(Some(Ok("to the stream".to_owned()))));

@@ -2,7 +2,9 @@
 //! checks each observed value, checks that both browsers agree, and writes `conformance.json`.
 //!
 //! `cargo run -p webext-port-e2e -- --dist DIR --out FILE`
+//! `cargo run -p webext-port-e2e -- bench --dist DIR-BENCH --native-manifests DIR --out FILE` (see bench.rs)
 
+mod bench;
 mod browsers;
 mod conformance;
 mod process;
@@ -106,6 +108,9 @@ fn observe(
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("bench") {
+        return bench::main(std::env::args().skip(2));
+    }
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {

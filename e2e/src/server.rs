@@ -20,6 +20,7 @@ const PAGES: &[(&str, &str)] = &[
         "/ec/nocs-probe.html",
         include_str!("../../www/pages/ec/nocs-probe.html"),
     ),
+    ("/bench.html", include_str!("../../bench/bench.html")),
 ];
 
 /// The demo's wasm package, served under `/pkg/` so that web pages can load the library too.
