@@ -81,7 +81,11 @@ fn listen_for_clicks() {
 
 /// `runtime.onConnect`: every port from a content script.
 fn connected(port: Port) {
+    if crate::edge::receive(&port) {
+        return;
+    }
     match port.name() {
+        "typed-ping" => crate::edge::typed_pong(port),
         "port-from-cs" => store_content_port(port),
         "disconnect-me" => {
             let _ = port.disconnect();

@@ -28,7 +28,7 @@ fn with<R>(f: impl FnOnce(&mut Content) -> R) -> R {
 }
 
 /// Shows an observation in the page as `<output id="r-KEY">VALUE</output>`.
-fn report(key: &str, value: &str) {
+pub(crate) fn report(key: &str, value: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
@@ -253,6 +253,8 @@ fn run(cmd: &str, arg: &str, port: &Port) {
         }
         "post-exactly-64mib" => exactly_64_mib(),
         "native-from-content" => native_from_content(),
+        "edge-values" => crate::edge::send_all(),
+        "typed-round-trip" => crate::edge::typed_round_trip(),
         // Everything else is the background's to answer.
         other => {
             if let Err(err) = port.post(&object(&[("cmd", other.into()), ("arg", arg.into())])) {

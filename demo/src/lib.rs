@@ -10,6 +10,7 @@
 mod background;
 mod content;
 mod contexts;
+mod edge;
 mod external;
 mod js;
 mod native;

@@ -154,6 +154,7 @@ fn main() -> ExitCode {
         })
     };
     for (scenario, want) in scenarios::expected(&origin) {
+        let scenario = scenario.as_str();
         let got_chromium = missing(&chromium, scenario);
         let got_firefox = missing(&firefox, scenario);
         let precheck = scenarios::is_precheck(scenario);

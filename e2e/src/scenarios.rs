@@ -5,6 +5,7 @@
 
 use crate::webdriver::{Result, Session};
 use std::time::Duration;
+use webext_port::test_support::edge_cases;
 
 /// One observed value per scenario, in the order run.
 pub type Observations = Vec<(String, String)>;
@@ -68,12 +69,24 @@ pub const PRECHECKS: &[&str] = &[
 
 /// Whether `scenario` is a library pre-check rather than a browser scenario.
 pub fn is_precheck(scenario: &str) -> bool {
-    PRECHECKS.contains(&scenario)
+    // An edge value the codec refuses is refused at encode, before any port exists.
+    let refused_at_encode = edge_cases().iter().any(|c| {
+        edge_scenario(c.name) == scenario && c.expected.starts_with("err:not_serializable")
+    });
+    PRECHECKS.contains(&scenario) || refused_at_encode
 }
 
+/// The scenario of one edge value of the codec's table.
+fn edge_scenario(name: &str) -> String {
+    format!("edge_{name}")
+}
+
+/// The typed async round trip's outcome: u64::MAX and a non-BMP character, echoed.
+const TYPED_ROUND_TRIP: &str = "pong n=18446744073709551615 text=\u{1D11E}";
+
 /// The expected outcome of every scenario; `{origin}` is the test server's origin.
-pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
-    [
+pub fn expected(origin: &str) -> Vec<(String, String)> {
+    let fixed: Vec<(&str, String)> = vec![
         ("content_to_background_reply", "hi there content script!".to_owned()),
         ("background_received_greetings", "hello from content script|they clicked the page!".to_owned()),
         (
@@ -167,9 +180,17 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
              on_connect_external=err:not_in_extension"
                 .to_owned(),
         ),
-    ]
-    .into_iter()
-    .collect()
+        // Typed messages over real ports: the codec's edge values, decoded by the background.
+        ("typed_async_round_trip", TYPED_ROUND_TRIP.to_owned()),
+    ];
+    let edges = edge_cases()
+        .into_iter()
+        .map(|case| (edge_scenario(case.name), case.expected.to_owned()));
+    fixed
+        .into_iter()
+        .map(|(scenario, want)| (scenario.to_owned(), want))
+        .chain(edges)
+        .collect()
 }
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -386,6 +407,11 @@ const STEPS: &[Step] = &[
         "content_script_connect_native_browser",
         "content_script_connect_native_browser",
     ),
+    Step::Click(
+        "typed_async_round_trip",
+        "typed-round-trip",
+        "typed_async_round_trip",
+    ),
     Step::Click("post_over_64_mib", "post-over-64mib", "post_over_64_mib"),
     Step::Click(
         "post_exactly_64_mib",
@@ -560,6 +586,16 @@ pub fn run(session: &Session, origin: &str, ids: &Ids) -> Observations {
 
     for step in STEPS {
         run.step(step, peer_id);
+    }
+
+    // Every edge value of the codec's table, one port each, all sent by one click.
+    let clicked = session.click_css("[data-cmd=\"edge-values\"]");
+    for case in edge_cases() {
+        let scenario = edge_scenario(case.name);
+        let value = clicked
+            .clone()
+            .and_then(|()| session.wait_output(&scenario, WAIT));
+        run.note(&scenario, value);
     }
 
     // Closing the second tab disconnects its port; the background must drop it. Asked until it
