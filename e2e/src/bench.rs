@@ -11,7 +11,6 @@
 //! started is stopped by pid when its `Browser` is dropped, on success and on failure.
 
 use crate::browsers::{launch, Browser, Kind, Load};
-use crate::server::Server;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -273,25 +272,9 @@ pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if !args.dist.join("manifest.json").is_file() {
-        eprintln!(
-            "bench: {} has no manifest.json: run ./build.sh bench",
-            args.dist.display()
-        );
-        return ExitCode::from(2);
-    }
-    let logs = args
-        .out
-        .parent()
-        .map(|p| p.join("test-logs"))
-        .unwrap_or_else(|| PathBuf::from("."));
-    let _ = std::fs::create_dir_all(&logs);
-    let server = match Server::start(args.dist.join("pkg")) {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("bench: cannot start the page server: {e}");
-            return ExitCode::from(2);
-        }
+    let (logs, server) = match crate::start(&args.dist, &args.out, "bench", "./build.sh bench") {
+        Ok(started) => started,
+        Err(code) => return code,
     };
     let origin = server.origin();
     let mut browsers = serde_json::Map::new();

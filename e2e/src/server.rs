@@ -16,9 +16,10 @@ const PAGES: &[(&str, &str)] = &[
         "/nocs-probe.html",
         include_str!("../../www/pages/nocs-probe.html"),
     ),
+    // The same page under /ec/, which the demo lists in externally_connectable.
     (
         "/ec/nocs-probe.html",
-        include_str!("../../www/pages/ec/nocs-probe.html"),
+        include_str!("../../www/pages/nocs-probe.html"),
     ),
     ("/bench.html", include_str!("../../bench/bench.html")),
 ];
