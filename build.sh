@@ -165,6 +165,9 @@ run_layer() { # run_layer NAME LOG COMMAND...: runs it, keeps its output in LOG,
 
 test_all() {
   mkdir -p target/test-logs
+  # wasm-bindgen-test-runner gives a page 20 s between polls by default; the codec tests carry a
+  # 10 MiB string through a debug build, which a loaded 2-core machine can stretch past that.
+  export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120}
   local logs=target/test-logs
   run_layer "lint: cargo fmt --check" $logs/fmt.log bash -c 'cargo fmt --all --check && echo "1 passed; 0 failed"'
   run_layer "lint: clippy (host)" $logs/clippy-host.log bash -c \

@@ -191,12 +191,15 @@ pub(crate) fn classify_native(message: &str) -> ErrorKind {
 ///
 /// A [`DecodeFailed`](ErrorKind::DecodeFailed) error also carries the message that did not decode
 /// ([`raw_value`](PortError::raw_value)). Equality compares the kind and the words only.
+///
+/// `PortError` is `Send + Sync + 'static` (plain text inside, no JS handle), so it fits
+/// `Box<dyn Error + Send + Sync>` and `anyhow::Error` like any other error.
 #[derive(Clone)]
 pub struct PortError {
     kind: ErrorKind,
     message: String,
-    /// Never set on the host (no JS there), so the wording table stays host-testable.
-    raw: Option<wasm_bindgen::JsValue>,
+    /// What arrived, as text (see [`PortError::raw_value`]).
+    raw: Option<String>,
 }
 
 impl PartialEq for PortError {
@@ -274,20 +277,29 @@ impl PortError {
 }
 
 impl PortError {
-    /// The JS value this error is about: for [`DecodeFailed`](ErrorKind::DecodeFailed), the
-    /// message exactly as it arrived, so it can be logged or decoded as something else.
+    /// The message this error is about, as it arrived: for
+    /// [`DecodeFailed`](ErrorKind::DecodeFailed) on a typed port, the message's JSON text exactly
+    /// (typed messages travel as JSON text), so it can be logged or decoded as something else
+    /// (`serde_json::from_str`); a message that was not text at all is kept as its JSON
+    /// (`JSON.stringify`), or its debug form when it has none.
     ///
     /// ```
     /// # use webext_port::{ErrorKind, PortError};
     /// // Errors this crate raises about no particular value carry none.
     /// assert!(PortError::new(ErrorKind::Disconnected, "gone").raw_value().is_none());
     /// ```
-    pub fn raw_value(&self) -> Option<&wasm_bindgen::JsValue> {
-        self.raw.as_ref()
+    pub fn raw_value(&self) -> Option<&str> {
+        self.raw.as_deref()
     }
 
-    pub(crate) fn with_raw_value(mut self, raw: wasm_bindgen::JsValue) -> Self {
-        self.raw = Some(raw);
+    /// Keeps `raw` (what arrived) as text: a string as it is, anything else as its JSON.
+    pub(crate) fn with_raw_value(mut self, raw: &wasm_bindgen::JsValue) -> Self {
+        let text = raw.as_string().or_else(|| {
+            js_sys::JSON::stringify(raw)
+                .ok()
+                .and_then(|json| json.as_string())
+        });
+        self.raw = Some(text.unwrap_or_else(|| format!("{raw:?}")));
         self
     }
 }
@@ -303,6 +315,16 @@ impl std::error::Error for PortError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An error type users can box as `dyn Error + Send + Sync` (and so use with anyhow).
+    #[test]
+    fn port_error_is_send_and_sync() {
+        fn boxed(err: PortError) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            Box::new(err)
+        }
+        let err = boxed(PortError::new(ErrorKind::Disconnected, "gone"));
+        assert_eq!(err.to_string(), "disconnected: gone");
+    }
 
     /// One row per known wording, with the browser that uses it.
     const CASES: &[(&str, &str, ErrorKind)] = &[

@@ -111,9 +111,9 @@ pub(crate) fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, PortError
             ErrorKind::DecodeFailed,
             "the message is not a typed message (a JSON string)",
         )
-        .with_raw_value(value));
+        .with_raw_value(&value));
     };
-    from_text(&text).map_err(|err| err.with_raw_value(value))
+    from_text(&text).map_err(|err| err.with_raw_value(&value))
 }
 
 #[cfg(test)]
