@@ -61,6 +61,8 @@ mod error;
 mod listener;
 mod namespace;
 mod port;
+pub mod port_set;
+pub mod rpc;
 pub mod runtime;
 mod sender;
 mod sys;
