@@ -1,4 +1,4 @@
-//! Small helpers for building and reading plain JS message objects, timers and logging.
+//! Small helpers: a JS object for the tests that post raw values, timers, logging, outcomes.
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -28,13 +28,6 @@ pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
         let _ = Reflect::set(&object, &JsValue::from_str(key), value);
     }
     object.into()
-}
-
-/// `value[key]` as a string, if it is one.
-pub fn string(value: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(value, &JsValue::from_str(key))
-        .ok()
-        .and_then(|v| v.as_string())
 }
 
 /// A future that resolves after `ms` milliseconds (works in pages and service workers).
