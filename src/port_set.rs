@@ -31,8 +31,8 @@ use std::rc::{Rc, Weak};
 pub struct PortKey {
     /// `sender.tab.id`.
     pub tab_id: i32,
-    /// `sender.frameId` (0 = the top frame).
-    pub frame_id: i32,
+    /// `sender.frameId` (0 = the top frame; Firefox's subframe ids exceed `i32`).
+    pub frame_id: i64,
     /// `sender.documentId` (Chromium 106+, Firefox 153+; `None` where the browser has none): a
     /// frame that navigated is a new document, so its new port does not collide with a stale one.
     pub document_id: Option<String>,
@@ -40,7 +40,7 @@ pub struct PortKey {
 
 impl PortKey {
     /// The key of a port received in `onConnect`, from its sender; `None` when the port does not
-    /// come from a tab (an extension page, the popup, another extension without a tab).
+    /// come from a frame of a tab (an extension page, the popup, another extension).
     ///
     /// ```no_run
     /// # fn demo(port: webext_port::Port) {
@@ -54,7 +54,7 @@ impl PortKey {
         let sender = port.sender()?;
         Some(PortKey {
             tab_id: sender.tab.as_ref()?.id?,
-            frame_id: sender.frame_id.unwrap_or(0),
+            frame_id: sender.frame_id?,
             document_id: sender.document_id,
         })
     }

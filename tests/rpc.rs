@@ -307,7 +307,7 @@ async fn sleep(ms: i32) {
 }
 
 /// A content script in `frame` of tab `tab` connects; returns its far end and the library port.
-fn content_script(fake: &Fake, tab: i32, frame: i32) -> (Remote, Port) {
+fn content_script(fake: &Fake, tab: i32, frame: i64) -> (Remote, Port) {
     let overrides = js_sys::JSON::parse(&format!(
         r#"{{"frameId": {frame}, "documentId": "doc-{tab}-{frame}", "tab": {{"id": {tab}}}}}"#
     ))
@@ -334,11 +334,12 @@ fn texts(remote: &Remote) -> Vec<String> {
 }
 
 in_both_browsers! {
-    /// Two frames of one tab are two entries; a tab send reaches both, a frame send one.
+    /// Two frames of one tab are two entries; a tab send reaches both, a frame send one. The
+    /// subframe id is Firefox-sized (a browsing-context id beyond i32, as measured in Firefox 153).
     async fn a_port_set_keys_two_frames_of_one_tab_apart(fake) {
         let set: PortSet<String, String> = PortSet::new();
         let (top, top_port) = content_script(&fake, 1, 0);
-        let (iframe, iframe_port) = content_script(&fake, 1, 5);
+        let (iframe, iframe_port) = content_script(&fake, 1, 8_589_934_595);
         let (other, other_port) = content_script(&fake, 2, 0);
         let top_key = set.insert(top_port.typed()).unwrap();
         set.insert(iframe_port.typed()).unwrap();
@@ -347,7 +348,7 @@ in_both_browsers! {
         assert_eq!(top_key, PortKey { tab_id: 1, frame_id: 0, document_id: Some("doc-1-0".into()) });
 
         let sent = set.send_to_tab(1, &"tab one".to_owned());
-        assert_eq!(sent.delivered.iter().map(|k| k.frame_id).collect::<Vec<_>>(), [0, 5]);
+        assert_eq!(sent.delivered.iter().map(|k| k.frame_id).collect::<Vec<_>>(), [0, 8_589_934_595]);
         set.send_to_frame(&top_key, &"top only".to_owned()).unwrap();
         let sent = set.broadcast(&"everyone".to_owned());
         assert_eq!(sent.delivered.len(), 3);
