@@ -138,6 +138,9 @@ type Entries<In, Out> = RefCell<BTreeMap<PortKey, TypedPort<In, Out>>>;
 /// })?;
 /// // Later, e.g. on action.onClicked: every frame of every tab, once each.
 /// let sent = ports.broadcast(&ToContent::Greeting("they clicked the button!".into()));
+/// for (key, err) in &sent.failed {
+///     println!("{key}: {err}"); // e.g. that tab closed a moment ago
+/// }
 /// # drop(guard);
 /// # Ok::<(), webext_port::PortError>(())
 /// ```

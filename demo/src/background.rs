@@ -247,9 +247,9 @@ pub mod test {
         greetings: HashMap<i32, Vec<String>>,
         /// Reasons each watched port name was disconnected with, so far.
         watched: HashMap<String, Vec<String>>,
-        /// Finished watch results, or who waits for them.
-        watch_results: HashMap<String, String>,
-        watch_waiters: HashMap<String, oneshot::Sender<String>>,
+        /// Each watch's result: sent by the watch, awaited by the "watched" command.
+        watch_done: HashMap<String, oneshot::Sender<String>>,
+        watch_result: HashMap<String, oneshot::Receiver<String>>,
         /// The exactly-once broadcast under way: its number, who got it, who answered how often.
         broadcast: u32,
         expected: Vec<PortKey>,
@@ -331,13 +331,10 @@ pub mod test {
 
     /// The end of the watch on ports named `name`: `"<reasons> x<count>"`.
     pub async fn watched(name: &str) -> String {
-        let ready = with(|seen| seen.watch_results.remove(name));
-        if let Some(result) = ready {
-            return result;
+        match with(|seen| seen.watch_result.remove(name)) {
+            Some(result) => result.await.unwrap_or_else(|_| "interrupted".to_owned()),
+            None => "not watched".to_owned(),
         }
-        let (tx, rx) = oneshot::channel();
-        with(|seen| seen.watch_waiters.insert(name.to_owned(), tx));
-        rx.await.unwrap_or_else(|_| "interrupted".to_owned())
     }
 
     /// The lifecycle-test ports, by name.
@@ -382,32 +379,31 @@ pub mod test {
     /// completion signal: after a quiet period (to catch a late duplicate) the count is ready.
     fn watch(port: Port) {
         let name = port.name().to_owned();
+        let (done, result) = oneshot::channel();
+        with(|seen| {
+            seen.watch_done.insert(name.clone(), done);
+            seen.watch_result.insert(name.clone(), result);
+        });
         port.on_disconnect(move |why| {
             let first = with(|seen| {
                 let reasons = seen.watched.entry(name.clone()).or_default();
                 reasons.push(reason(&why));
                 reasons.len() == 1
             });
-            if !first {
-                return;
-            }
-            wasm_bindgen_futures::spawn_local(async move {
-                quiet_period().await;
-                let waiter = with(|seen| {
-                    let reasons = seen.watched.remove(&name).unwrap_or_default();
-                    let result = format!("{} x{}", reasons.join(","), reasons.len());
-                    match seen.watch_waiters.remove(&name) {
-                        Some(waiter) => Some((waiter, result)),
-                        None => {
-                            seen.watch_results.insert(name.clone(), result);
-                            None
-                        }
+            if first {
+                wasm_bindgen_futures::spawn_local(async move {
+                    quiet_period().await;
+                    let (reasons, done) = with(|seen| {
+                        (
+                            seen.watched.remove(&name).unwrap_or_default(),
+                            seen.watch_done.remove(&name),
+                        )
+                    });
+                    if let Some(done) = done {
+                        let _ = done.send(format!("{} x{}", reasons.join(","), reasons.len()));
                     }
                 });
-                if let Some((waiter, result)) = waiter {
-                    let _ = waiter.send(result);
-                }
-            });
+            }
         });
         let _ = port.typed::<(), String>().send(&"watching".to_owned());
     }
