@@ -119,9 +119,14 @@ async fn ask(cmd: &str, background: &rpc::Client<Ask, String>) -> String {
         }
         "rpc-own-disconnect-in-flight" => {
             let requests: Vec<_> = (0..5).map(|_| background.request(&Ask::Never)).collect();
-            let all = join_all(requests);
-            let _ = background.port().disconnect();
-            tally(all.await)
+            // Already waiting when we disconnect: only the disconnect can wake them. (The echo's
+            // answer says the five reached the background: a port is first in, first out.)
+            let disconnect = async {
+                let _ = background.request(&Ask::Echo("in flight".into())).await;
+                let _ = background.port().disconnect();
+            };
+            let (results, ()) = futures::join!(join_all(requests), disconnect);
+            tally(results)
         }
         other => format!("unknown rpc scenario {other}"),
     }
