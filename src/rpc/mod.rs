@@ -30,7 +30,9 @@
 //! requests). `kind` is an [`ErrorKind`](crate::ErrorKind) name (its `Display`); an unknown name
 //! arrives as [`Other`](crate::ErrorKind::Other). A message without a numeric `rpc` is not an
 //! envelope and is ignored by both sides, so rpc can share a port with other messages, and one
-//! port can carry requests both ways.
+//! port can carry requests both ways. (The other way round, plain listeners on that port see the
+//! envelopes too, a typed one as `DecodeFailed`: give rpc a port of its own when that is in the
+//! way, as the demo does with its "commands" port.)
 //!
 //! ```no_run
 //! use serde::{Deserialize, Serialize};
