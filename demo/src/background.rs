@@ -2,7 +2,7 @@
 //! the rpc scenarios, the lifecycle tests), listens to the toolbar button, and answers the
 //! test commands clicked in the page.
 
-use crate::js::{log, outcome, reason};
+use crate::js::{self, log, outcome, reason};
 use crate::protocol::{report, Burst, Command, Reports};
 use crate::{contexts, external, mdn, native, rpc_scenarios};
 use futures::{FutureExt, StreamExt};
@@ -52,20 +52,13 @@ fn connected(port: Port) {
 
 /// `action.onClicked` → the MDN broadcast (MV3 calls browserAction `action`).
 fn listen_for_clicks() {
-    let event = ["chrome", "browser"]
-        .iter()
-        .filter_map(|ns| Reflect::get(&js_sys::global(), &JsValue::from_str(ns)).ok())
-        .find(|ns| ns.is_object())
-        .and_then(|ns| Reflect::get(&ns, &"action".into()).ok())
-        .and_then(|action| Reflect::get(&action, &"onClicked".into()).ok());
-    let Some(event) = event else { return };
+    let on_clicked =
+        js::api("action").and_then(|action| Reflect::get(&action, &"onClicked".into()).ok());
+    let Some(on_clicked) = on_clicked else { return };
     let closure = Closure::<dyn FnMut(JsValue)>::new(|_tab: JsValue| {
         mdn::broadcast();
     });
-    let add = Reflect::get(&event, &"addListener".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if add.is_some_and(|add| add.call1(&event, closure.as_ref()).is_ok()) {
+    if js::call(&on_clicked, "addListener", closure.as_ref()).is_some() {
         ON_CLICKED.with(|c| *c.borrow_mut() = Some(closure));
     }
 }
@@ -178,22 +171,11 @@ async fn connect_back(tab: i32) -> String {
 
 /// `tabs.create({url: "probe.html"})`: the extension page the context test reads.
 fn open_probe_page() {
-    let global = js_sys::global();
-    let opened = ["chrome", "browser"].iter().find_map(|ns| {
-        let tabs = Reflect::get(
-            &Reflect::get(&global, &JsValue::from_str(ns)).ok()?,
-            &"tabs".into(),
-        )
-        .ok()?;
-        let create = Reflect::get(&tabs, &"create".into())
-            .ok()?
-            .dyn_into::<js_sys::Function>()
-            .ok()?;
-        let options = js_sys::Object::new();
-        Reflect::set(&options, &"url".into(), &"probe.html".into()).ok()?;
-        create.call1(&tabs, &options).ok()
-    });
-    if opened.is_none() {
+    let options = js::object(&[("url", "probe.html".into())]);
+    if js::api("tabs")
+        .and_then(|tabs| js::call(&tabs, "create", &options))
+        .is_none()
+    {
         log("cannot open probe.html");
     }
 }
@@ -226,11 +208,9 @@ fn describe_sender(port: &Port) -> String {
 
 /// This extension's id (`runtime.id`).
 pub fn runtime_id() -> Option<String> {
-    ["chrome", "browser"].iter().find_map(|ns| {
-        let ns = Reflect::get(&js_sys::global(), &JsValue::from_str(ns)).ok()?;
-        let runtime = Reflect::get(&ns, &"runtime".into()).ok()?;
-        Reflect::get(&runtime, &"id".into()).ok()?.as_string()
-    })
+    Reflect::get(&js::api("runtime")?, &"id".into())
+        .ok()?
+        .as_string()
 }
 
 pub mod test {

@@ -5,7 +5,6 @@
 use crate::protocol::{FromContent, ToContent};
 use futures::StreamExt;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use webext_port::{runtime, tabs, ConnectInfo, Port, PortError};
 
 /// A well-formed id no installed extension has.
@@ -102,16 +101,8 @@ pub fn web_page_hello(extension_id: &str, done: js_sys::Function) {
 
 /// `runtime.getURL(path)`: where the test opens the demo's extension page.
 pub fn extension_url(path: &str) -> String {
-    let global = crate::js::global_this();
-    ["chrome", "browser"]
-        .iter()
-        .filter_map(|ns| js_sys::Reflect::get(&global, &(*ns).into()).ok())
-        .filter_map(|ns| js_sys::Reflect::get(&ns, &"runtime".into()).ok())
-        .filter_map(|rt| {
-            let get_url = js_sys::Reflect::get(&rt, &"getURL".into()).ok()?;
-            let get_url = get_url.dyn_into::<js_sys::Function>().ok()?;
-            get_url.call1(&rt, &path.into()).ok()?.as_string()
-        })
-        .next()
+    crate::js::api("runtime")
+        .and_then(|runtime| crate::js::call(&runtime, "getURL", &path.into()))
+        .and_then(|url| url.as_string())
         .unwrap_or_default()
 }

@@ -196,14 +196,7 @@ pub fn from_content() {
 fn raw_from_content() {
     use wasm_bindgen::{JsCast, JsValue};
     const KEY: &str = "content_script_connect_native_browser";
-    let global = crate::js::global_this();
-    let runtime = ["browser", "chrome"]
-        .iter()
-        .filter_map(|ns| js_sys::Reflect::get(&global, &(*ns).into()).ok())
-        .filter(|ns| ns.is_object())
-        .filter_map(|ns| js_sys::Reflect::get(&ns, &"runtime".into()).ok())
-        .next()
-        .unwrap_or(JsValue::UNDEFINED);
+    let runtime = crate::js::api("runtime").unwrap_or(JsValue::UNDEFINED);
     let connect = js_sys::Reflect::get(&runtime, &"connectNative".into()).unwrap_or_default();
     let Some(connect) = connect.dyn_ref::<js_sys::Function>() else {
         return show(KEY, "no connectNative");
