@@ -104,6 +104,10 @@ async fn run(Command { cmd, arg }: Command, key: PortKey) -> Reports {
             Vec::new()
         }
         "bg-context-probe" => vec![report("context_background", contexts::probe(true, true))],
+        "rpc-timeout-in-background" => {
+            let value = rpc_scenarios::timeout_in_background(tab).await;
+            vec![report("rpc_timeout_in_background", value)]
+        }
         "tabs-connect-self" => vec![report("tabs_connect_round_trip", connect_back(tab).await)],
         "tabs-connect-default-name" => {
             match tabs::connect(tab, &tabs::ConnectInfo::new().frame_id(0)) {

@@ -419,6 +419,9 @@ pub mod test {
 
     /// `runtime.onConnect` in the content script: ports the background opened with `tabs.connect`.
     pub fn from_background(port: Port) {
+        if port.name() == "rpc-from-bg" {
+            return rpc_scenarios::serve(&port);
+        }
         if port.name() != "port-from-bg" {
             let name = if port.name().is_empty() {
                 "\"\""

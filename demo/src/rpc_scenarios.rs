@@ -1,14 +1,17 @@
 //! The request/response scenarios: the background answers [`Ask`]s on "rpc" ports; the content
-//! script asks, over a fresh port per scenario, and shows what came back.
+//! script asks, over a fresh port per scenario, and shows what came back. One scenario runs the
+//! other way (the background asks a content script over `tabs.connect`), so the client's timer
+//! runs in the background too (Chromium: a service worker, which has no `window`).
 
 use crate::content::report;
 use crate::js::sleep;
 use crate::protocol::Ask;
 use futures::future::{join_all, pending};
 use std::time::Duration;
-use webext_port::{rpc, runtime, ConnectInfo, ErrorKind, Port, PortError};
+use webext_port::{rpc, runtime, tabs, ConnectInfo, ErrorKind, Port, PortError};
 
-/// Background: answers every request on this "rpc" port while it lives.
+/// Answers every request on this port while it lives (the background's "rpc" ports, and the
+/// content script's "rpc-from-bg" port).
 pub fn serve(port: &Port) {
     let own = port.clone();
     rpc::serve(port, move |ask: Ask| {
@@ -130,4 +133,19 @@ async fn ask(cmd: &str, background: &rpc::Client<Ask, String>) -> String {
         }
         other => format!("unknown rpc scenario {other}"),
     }
+}
+
+/// Background: asks the top frame of tab `tab` (which serves [`Ask`]s on "rpc-from-bg") a
+/// question it never answers, with a 200 ms timeout, then one it does.
+pub async fn timeout_in_background(tab: i32) -> String {
+    let info = tabs::ConnectInfo::named("rpc-from-bg").frame_id(0);
+    let port = match tabs::connect(tab, &info) {
+        Ok(port) => port,
+        Err(err) => return format!("err:{}", err.kind()),
+    };
+    let content = rpc::Client::<Ask, String>::new(&port).with_timeout(Duration::from_millis(200));
+    let timed_out = content.request(&Ask::Never).await;
+    let after = content.request(&Ask::Echo("still answering".into())).await;
+    let _ = port.disconnect();
+    format!("{} then {}", shown(timed_out), shown(after))
 }

@@ -143,6 +143,11 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
         ("rpc_concurrent_requests", "20 of 20 got their own answer".to_owned()),
         ("rpc_handler_error", "err:handler_failed: no such thing".to_owned()),
         ("rpc_timeout", "err:timed_out then still answering".to_owned()),
+        // The other way: the background asks a content script (its timer in the background).
+        (
+            "rpc_timeout_in_background",
+            "err:timed_out then still answering".to_owned(),
+        ),
         // Every request in flight fails with the disconnect, none hangs (the output would never
         // appear): the background disconnects, or we do.
         ("rpc_disconnect_in_flight", "6 pending: disconnected x6".to_owned()),
@@ -429,6 +434,11 @@ const STEPS: &[Step] = &[
         "rpc_handler_error",
     ),
     Step::Click("rpc_timeout", "rpc-timeout", "rpc_timeout"),
+    Step::Click(
+        "rpc_timeout_in_background",
+        "rpc-timeout-in-background",
+        "rpc_timeout_in_background",
+    ),
     Step::Click(
         "rpc_disconnect_in_flight",
         "rpc-disconnect-in-flight",
