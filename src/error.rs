@@ -45,6 +45,11 @@ pub enum ErrorKind {
     /// More than [`BACKLOG_LIMIT`](crate::BACKLOG_LIMIT) messages arrived before the port had a
     /// message listener or stream; the library closed the port rather than buffer without end.
     BacklogOverflow,
+    /// [`rpc`](crate::rpc): no response came within the request's timeout.
+    TimedOut,
+    /// [`rpc`](crate::rpc): the other side's handler failed; the error it returned travels back
+    /// with its own kind, and this is the kind for a handler's own (application) errors.
+    HandlerFailed,
     /// Anything the table does not know yet; [`PortError::message`] keeps the browser's words.
     Other,
 }
@@ -68,10 +73,46 @@ impl ErrorKind {
             ErrorKind::NotInExtension => "not_in_extension",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::BacklogOverflow => "backlog_overflow",
+            ErrorKind::TimedOut => "timed_out",
+            ErrorKind::HandlerFailed => "handler_failed",
             ErrorKind::Other => "other",
         }
     }
+
+    /// The kind whose [`Display`](fmt::Display) name is `name` (how [`rpc`](crate::rpc) errors
+    /// travel); `None` for a name this version does not know.
+    ///
+    /// ```
+    /// use webext_port::ErrorKind;
+    /// assert_eq!(ErrorKind::from_name("timed_out"), Some(ErrorKind::TimedOut));
+    /// assert_eq!(ErrorKind::from_name("no_such_kind"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ALL_KINDS.iter().copied().find(|kind| kind.as_str() == name)
+    }
 }
+
+/// Every kind, for [`ErrorKind::from_name`] (a new kind is one more entry here).
+const ALL_KINDS: &[ErrorKind] = &[
+    ErrorKind::NoReceiver,
+    ErrorKind::Disconnected,
+    ErrorKind::NotSerializable,
+    ErrorKind::DecodeFailed,
+    ErrorKind::NativeHostNotFound,
+    ErrorKind::NativeHostExited,
+    ErrorKind::NativeHostForbidden,
+    ErrorKind::NativeProtocolError,
+    ErrorKind::MessageTooLarge,
+    ErrorKind::InvalidArgument,
+    ErrorKind::ContextInvalidated,
+    ErrorKind::BackForwardCache,
+    ErrorKind::NotInExtension,
+    ErrorKind::Unsupported,
+    ErrorKind::BacklogOverflow,
+    ErrorKind::TimedOut,
+    ErrorKind::HandlerFailed,
+    ErrorKind::Other,
+];
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -401,28 +442,19 @@ mod tests {
 
     #[test]
     fn kind_names_are_snake_case_and_distinct() {
-        let all = [
-            ErrorKind::NoReceiver,
-            ErrorKind::Disconnected,
-            ErrorKind::NotSerializable,
-            ErrorKind::DecodeFailed,
-            ErrorKind::NativeHostNotFound,
-            ErrorKind::NativeHostExited,
-            ErrorKind::NativeHostForbidden,
-            ErrorKind::NativeProtocolError,
-            ErrorKind::MessageTooLarge,
-            ErrorKind::InvalidArgument,
-            ErrorKind::ContextInvalidated,
-            ErrorKind::BackForwardCache,
-            ErrorKind::NotInExtension,
-            ErrorKind::Unsupported,
-            ErrorKind::BacklogOverflow,
-            ErrorKind::Other,
-        ];
+        let all = super::ALL_KINDS;
         let names: std::collections::HashSet<_> = all.iter().map(|k| k.as_str()).collect();
         assert_eq!(names.len(), all.len());
         assert!(names
             .iter()
             .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_its_name() {
+        for &kind in super::ALL_KINDS {
+            assert_eq!(ErrorKind::from_name(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ErrorKind::from_name("Timed_Out"), None);
     }
 }

@@ -11,6 +11,16 @@ use serde::{Deserialize, Serialize};
 use webext_port::test_support::{edge_cases, Candidate};
 use webext_port::{runtime, ConnectInfo, Port};
 
+/// Runs `cmd` if it is one of this module's content-script commands.
+pub fn run(cmd: &str) -> bool {
+    match cmd {
+        "edge-values" => send_all(),
+        "typed-round-trip" => typed_round_trip(),
+        _ => return false,
+    }
+    true
+}
+
 /// The port name prefix of one edge value's port: `edge:<name>`.
 const PREFIX: &str = "edge:";
 
