@@ -1772,3 +1772,46 @@ in_both_browsers! {
         drop(full);
     }
 }
+
+in_both_browsers! {
+    /// A native host reads JSON itself: on a `connectNative` port a typed message is the JSON
+    /// value (an object here), not its text; what the host sends back decodes from its JSON; and
+    /// what a JS number cannot carry exactly (beyond 2^53, -0.0) is refused before posting.
+    async fn typed_native_ports_carry_json_values(fake) {
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct Command {
+            cmd: String,
+            n: u64,
+        }
+        let port = runtime::connect_native("ping_pong").unwrap();
+        let remote = fake.last_remote();
+        let host = port.typed::<Command, Command>();
+        host.send(&Command { cmd: "echo".into(), n: 7 }).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#"{"cmd":"echo","n":7}"#], "an object, not a string");
+        assert!(remote.received().get(0).is_object());
+
+        let mut replies = host.messages();
+        remote.post(&parse(r#"{"cmd":"pong","n":8}"#));
+        remote.post(&"not a command".into());
+        fake.settle().await;
+        let reply = ready_next(&mut replies);
+        assert_eq!(reply, Some(Some(Ok(Command { cmd: "pong".into(), n: 8 }))));
+        let err = ready_next(&mut replies).and_then(|r| r).unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::DecodeFailed);
+        assert_eq!(err.raw_value(), Some("not a command"));
+
+        for (what, refused) in [
+            ("2^53", host.send(&Command { cmd: "big".into(), n: 1 << 53 })),
+            ("u64::MAX", host.send(&Command { cmd: "big".into(), n: u64::MAX })),
+        ] {
+            let err = refused.expect_err(what);
+            assert_eq!(err.kind(), ErrorKind::NotSerializable, "{what}: {err}");
+        }
+        let err = port.typed::<f64, f64>().send(&-0.0).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotSerializable, "{err}");
+        host.send(&Command { cmd: "safe".into(), n: (1 << 53) - 1 }).unwrap();
+        fake.settle().await;
+        assert_eq!(remote.received().length(), 2, "only the exact ones were posted");
+    }
+}

@@ -38,6 +38,45 @@ fn open<E: ser::Error>(depth: usize, levels: usize) -> Result<usize, E> {
     Ok(inside)
 }
 
+thread_local! {
+    /// Set while encoding for a native host: the value becomes a JS value before the browser
+    /// writes it as JSON, so only what a JS number holds exactly may go (see [`js_numbers`]).
+    static JS_NUMBERS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `encode` refusing what a JS number cannot hold exactly: integers beyond ±(2^53 - 1) and
+/// `-0.0` (the browser's JSON writes it as `0`).
+pub(super) fn js_numbers<R>(encode: impl FnOnce() -> R) -> R {
+    JS_NUMBERS.with(|flag| flag.set(true));
+    let result = encode();
+    JS_NUMBERS.with(|flag| flag.set(false));
+    result
+}
+
+/// JavaScript's `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: i128 = (1 << 53) - 1;
+
+/// The refusal of an integer a JS number would round, in [`js_numbers`] mode.
+fn unsafe_integer<E: ser::Error>(value: i128) -> Result<(), E> {
+    if JS_NUMBERS.with(std::cell::Cell::get) && value.abs() > MAX_SAFE_INTEGER {
+        return Err(E::custom(format_args!(
+            "cannot send the integer {value} to a native host exactly: the browser writes its \
+             JSON from JS numbers, which round beyond 2^53"
+        )));
+    }
+    Ok(())
+}
+
+/// The refusal of `-0.0` in [`js_numbers`] mode.
+fn negative_zero<E: ser::Error>(value: f64) -> Result<(), E> {
+    if JS_NUMBERS.with(std::cell::Cell::get) && value == 0.0 && value.is_sign_negative() {
+        return Err(E::custom(
+            "cannot send -0.0 to a native host exactly: the browser's JSON writes it as 0",
+        ));
+    }
+    Ok(())
+}
+
 fn non_finite<E: ser::Error>(value: f64) -> E {
     E::custom(format_args!(
         "cannot encode the float {value}: JSON has no NaN or infinity (it would arrive as null)"
@@ -68,9 +107,11 @@ impl<S: Serializer> Serializer for Check<S> {
         self.0.serialize_i32(v)
     }
     fn serialize_i64(self, v: i64) -> Result<S::Ok, S::Error> {
+        unsafe_integer(i128::from(v))?;
         self.0.serialize_i64(v)
     }
     fn serialize_i128(self, v: i128) -> Result<S::Ok, S::Error> {
+        unsafe_integer(v)?;
         self.0.serialize_i128(v)
     }
     fn serialize_u8(self, v: u8) -> Result<S::Ok, S::Error> {
@@ -83,21 +124,25 @@ impl<S: Serializer> Serializer for Check<S> {
         self.0.serialize_u32(v)
     }
     fn serialize_u64(self, v: u64) -> Result<S::Ok, S::Error> {
+        unsafe_integer(i128::from(v))?;
         self.0.serialize_u64(v)
     }
     fn serialize_u128(self, v: u128) -> Result<S::Ok, S::Error> {
+        unsafe_integer(i128::try_from(v).unwrap_or(i128::MAX))?;
         self.0.serialize_u128(v)
     }
     fn serialize_f32(self, v: f32) -> Result<S::Ok, S::Error> {
         if !v.is_finite() {
             return Err(non_finite(f64::from(v)));
         }
+        negative_zero(f64::from(v))?;
         self.0.serialize_f32(v)
     }
     fn serialize_f64(self, v: f64) -> Result<S::Ok, S::Error> {
         if !v.is_finite() {
             return Err(non_finite(v));
         }
+        negative_zero(v)?;
         self.0.serialize_f64(v)
     }
     fn serialize_char(self, v: char) -> Result<S::Ok, S::Error> {

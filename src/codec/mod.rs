@@ -116,5 +116,57 @@ pub(crate) fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, PortError
     from_text(&text).map_err(|err| err.with_raw_value(&value))
 }
 
+/// A native host speaks JSON itself: on a `connectNative` port a typed message is the JSON
+/// *value* (the browser writes it as the host's JSON), not its text in a string. What a JS value
+/// cannot carry exactly (integers beyond 2^53, `-0.0`) is refused before anything is posted.
+pub(crate) fn encode_json_value<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, PortError> {
+    let text = check::js_numbers(|| to_text(value))?;
+    js_sys::JSON::parse(&text).map_err(|_| {
+        PortError::new(
+            ErrorKind::NotSerializable,
+            "cannot encode the message: its JSON text does not parse",
+        )
+    })
+}
+
+/// What a native host sent (a JSON value the browser parsed), decoded.
+pub(crate) fn decode_json_value<T: DeserializeOwned>(value: JsValue) -> Result<T, PortError> {
+    let text = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|text| text.as_string());
+    let Some(text) = text else {
+        return Err(PortError::new(
+            ErrorKind::DecodeFailed,
+            "the message is not JSON (JSON.stringify refused it)",
+        )
+        .with_raw_value(&value));
+    };
+    from_text(&text).map_err(|err| err.with_raw_value(&value))
+}
+
+/// [`encode`], or [`encode_json_value`] for a native port.
+pub(crate) fn encode_for<T: Serialize + ?Sized>(
+    native: bool,
+    value: &T,
+) -> Result<JsValue, PortError> {
+    if native {
+        encode_json_value(value)
+    } else {
+        encode(value)
+    }
+}
+
+/// [`decode`], or [`decode_json_value`] for a native port.
+pub(crate) fn decode_for<T: DeserializeOwned>(
+    native: bool,
+    value: JsValue,
+) -> Result<T, PortError> {
+    if native {
+        decode_json_value(value)
+    } else {
+        decode(value)
+    }
+}
+
 #[cfg(test)]
 mod tests;
