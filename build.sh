@@ -144,7 +144,7 @@ small_package() { # small_package CRATE OUT_DIR [CARGO_ARGS...]: profile `size`,
   wasm-bindgen --target web --no-typescript --out-dir "$out" "target/wasm32-unknown-unknown/size/$name.wasm"
   "$TOOLS/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+    --strip-producers --strip-target-features "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
   "$TOOLS/node_modules/.bin/terser" --module --compress --mangle -o "$out/$name.js" "$out/$name.js"
 }
 
