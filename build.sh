@@ -145,7 +145,10 @@ small_package() { # small_package CRATE OUT_DIR [CARGO_ARGS...]: profile `size`,
   "$TOOLS/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
     --strip-producers --strip-target-features "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
-  "$TOOLS/node_modules/.bin/terser" --module --compress --mangle -o "$out/$name.js" "$out/$name.js"
+  local js
+  for js in "$out/$name.js" "$out"/snippets/*/src/js/*.js; do
+    [ -f "$js" ] && "$TOOLS/node_modules/.bin/terser" --module --compress --mangle -o "$js" "$js"
+  done
 }
 
 minimal() { # examples/minimal → dist-minimal/ (a separate cargo run each: no feature unification with the demo)
@@ -157,10 +160,12 @@ minimal() { # examples/minimal → dist-minimal/ (a separate cargo run each: no 
   cp examples/minimal/manifest.json examples/minimal/background.js examples/minimal/content.js www/hold.js dist-minimal/
 }
 
-size_entry() { # size_entry NAME DIR CRATE: one JSON object of gzip -9 sizes
-  local name=$1 wasm="$2/${3//-/_}_bg.wasm" glue="$2/${3//-/_}.js" w wg g gg
+size_entry() { # size_entry NAME DIR CRATE: one JSON object of gzip -9 sizes; glue = the JS and the snippets it imports
+  local name=$1 wasm="$2/${3//-/_}_bg.wasm" glue="$2/${3//-/_}.js" w wg g=0 gg=0 js
   w=$(wc -c <"$wasm"); wg=$(gzip -9 -n -c "$wasm" | wc -c)
-  g=$(wc -c <"$glue"); gg=$(gzip -9 -n -c "$glue" | wc -c)
+  for js in "$glue" $(grep -o 'snippets/[^"'"'"']*\.js' "$glue" | sort -u | sed "s|^|$2/|"); do
+    g=$((g + $(wc -c <"$js"))); gg=$((gg + $(gzip -9 -n -c "$js" | wc -c)))
+  done
   printf '  "%s": {"wasm_bytes": %d, "wasm_gz_bytes": %d, "glue_bytes": %d, "glue_gz_bytes": %d, "total_gz_bytes": %d}' \
     "$name" "$w" "$wg" "$g" "$gg" $((wg + gg))
 }
@@ -229,7 +234,7 @@ test_all() {
   run_layer "lint: clippy (host)" $logs/clippy-host.log bash -c \
     'cargo clippy --quiet --workspace --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "lint: clippy (wasm32)" $logs/clippy-wasm.log bash -c \
-    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench --all-targets -- -D warnings && echo "1 passed; 0 failed"'
+    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench -p minimal-content -p minimal-background -p minimal-protocol --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "layer 1: host cargo test" $logs/host.log cargo test --workspace
   run_layer "layer 2: wasm-pack test --headless --chrome" $logs/wasm-chrome.log wasm-pack test --headless --chrome
   run_layer "layer 2: wasm-pack test --headless --firefox" $logs/wasm-firefox.log wasm-pack test --headless --firefox
