@@ -163,7 +163,11 @@ const WORDINGS: &[(&str, ErrorKind)] = &[
 /// two-way searcher is ~2.5 KB of wasm; browser messages are short and read only on errors.
 fn mentions(message: &str, needle: &str) -> bool {
     let needle = needle.as_bytes();
-    needle.is_empty() || message.as_bytes().windows(needle.len()).any(|w| w == needle)
+    needle.is_empty()
+        || message
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w == needle)
 }
 
 /// The kind a browser's error message stands for; [`ErrorKind::Other`] when unknown.

@@ -349,7 +349,10 @@ impl Drop for Core {
         let _ = CORES.try_with(|cores| {
             let mut cores = cores.borrow_mut();
             if let Ok(at) = cores.binary_search_by_key(&self.id.0, |(id, _)| *id) {
-                if cores.get(at).is_some_and(|(_, core)| core.strong_count() == 0) {
+                if cores
+                    .get(at)
+                    .is_some_and(|(_, core)| core.strong_count() == 0)
+                {
                     cores.remove(at);
                 }
             }
