@@ -14,6 +14,10 @@ fn int(target: &JsValue, key: &str) -> Option<i32> {
         .map(|n| n as i32)
 }
 
+fn boolean(target: &JsValue, key: &str) -> Option<bool> {
+    get(target, key).as_bool()
+}
+
 /// A number as text (Firefox's `contextId` is a whole number above `i32::MAX`) without Rust's
 /// float formatting, which would add kilobytes to every background's wasm: integer formatting for
 /// whole numbers, JS's own `String(n)` for anything else.
@@ -25,10 +29,6 @@ fn number_text(value: &JsValue) -> Option<String> {
     }
     let number: &js_sys::Number = value.unchecked_ref();
     number.to_string_with_radix(10).ok().map(String::from)
-}
-
-fn boolean(target: &JsValue, key: &str) -> Option<bool> {
-    get(target, key).as_bool()
 }
 
 /// Who opened a port: the `sender` of a port received in `onConnect`/`onConnectExternal`.
