@@ -147,7 +147,7 @@ small_package() { # small_package CRATE OUT_DIR [CARGO_ARGS...]: profile `size`,
     --strip-producers --strip-target-features "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
   local js
   for js in "$out/$name.js" "$out"/snippets/*/src/js/*.js; do
-    [ -f "$js" ] && "$TOOLS/node_modules/.bin/terser" --module --compress --mangle -o "$js" "$js"
+    if [ -f "$js" ]; then "$TOOLS/node_modules/.bin/terser" --module --compress --mangle -o "$js" "$js"; fi
   done
 }
 
