@@ -3,6 +3,7 @@
 # ./build.sh test   the same, then every test layer, then a pass/fail summary
 # ./build.sh bench [chromium|firefox]   the same build, then the codec bench extension (dist-bench/)
 #                   in headless Chromium and Firefox: target/bench-codec.json and a Markdown table
+# ./build.sh size   the minimal example (dist-minimal/), then target/size.json and the 20 KiB budget check
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -114,6 +115,7 @@ build() {
   wasm_package webext-port-peer dist-peer
   cp peer/manifest.json peer/background.js www/hold.js dist-peer/
   install_native_host
+  minimal
   say "extension ready: $ROOT/dist (peer extension for the tests: $ROOT/dist-peer)"
   cat <<EOF
     Chromium: chrome://extensions → Developer mode → "Load unpacked" → $ROOT/dist
@@ -121,6 +123,68 @@ build() {
     Chromium id $(chromium_id manifest.json), Firefox id $(gecko_id manifest.json);
     native host "$HOST_NAME" manifests installed (see README, "Native messaging").
 EOF
+}
+
+# ---------------------------------------------------------------- size (examples/minimal, target/size.json)
+SIZE_BUDGET=20480 # bytes, gzip -9: the minimal typed content script, wasm + JS glue (issue 10)
+TOOLS="$ROOT/target/tools"
+
+size_tools() { # wasm-opt (npm binaryen: Debian's is too old, wasm-pack cannot download one) and terser, project-local
+  [ -x "$TOOLS/node_modules/.bin/wasm-opt" ] && [ -x "$TOOLS/node_modules/.bin/terser" ] && return
+  command -v npm >/dev/null || die "npm is missing: install Node.js (apt-get install nodejs npm)"
+  say "installing wasm-opt (npm binaryen) and terser into target/tools"
+  npm install --prefix "$TOOLS" --no-save --no-audit --no-fund --loglevel=error binaryen@132.0.0 terser@5.51.4 ||
+    die "could not install binaryen and terser with npm"
+}
+
+small_package() { # small_package CRATE OUT_DIR [CARGO_ARGS...]: profile `size`, then wasm-opt -Oz and terser, in OUT_DIR
+  local crate=$1 out=$2 name=${1//-/_}
+  shift 2
+  cargo build --quiet --profile size --target wasm32-unknown-unknown -p "$crate" "$@"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "target/wasm32-unknown-unknown/size/$name.wasm"
+  "$TOOLS/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    --strip-producers --strip-target-features "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+  local js
+  for js in "$out/$name.js" "$out"/snippets/*/src/js/*.js; do
+    if [ -f "$js" ]; then "$TOOLS/node_modules/.bin/terser" --module --compress --mangle -o "$js" "$js"; fi
+  done
+}
+
+minimal() { # examples/minimal → dist-minimal/ (a separate cargo run each: no feature unification with the demo)
+  say "building the minimal example (content script and background: two wasm packages) in dist-minimal/"
+  size_tools
+  rm -rf dist-minimal
+  small_package minimal-content dist-minimal/content
+  small_package minimal-background dist-minimal/background
+  cp examples/minimal/manifest.json examples/minimal/background.js examples/minimal/content.js www/hold.js dist-minimal/
+}
+
+size_entry() { # size_entry NAME DIR CRATE: one JSON object of gzip -9 sizes; glue = the JS and the snippets it imports
+  local name=$1 wasm="$2/${3//-/_}_bg.wasm" glue="$2/${3//-/_}.js" w wg g=0 gg=0 js
+  w=$(wc -c <"$wasm"); wg=$(gzip -9 -n -c "$wasm" | wc -c)
+  for js in "$glue" $(grep -o 'snippets/[^"'"'"']*\.js' "$glue" | sort -u | sed "s|^|$2/|"); do
+    g=$((g + $(wc -c <"$js"))); gg=$((gg + $(gzip -9 -n -c "$js" | wc -c)))
+  done
+  printf '  "%s": {"wasm_bytes": %d, "wasm_gz_bytes": %d, "glue_bytes": %d, "glue_gz_bytes": %d, "total_gz_bytes": %d}' \
+    "$name" "$w" "$wg" "$g" "$gg" $((wg + gg))
+}
+
+size_report() { # target/size.json for the demo's content script and the minimal one; checks the budget
+  say "size: the demo's content-script package and the minimal typed content script (profile size, wasm-opt -Oz, terser, gzip -9)"
+  size_tools
+  rm -rf target/size && small_package webext-port-demo target/size/demo
+  { echo "{"; size_entry demo_content target/size/demo webext-port-demo; echo ","
+    size_entry minimal_content dist-minimal/content minimal-content; echo ","
+    size_entry minimal_background dist-minimal/background minimal-background; echo; echo "}"; } >target/size.json
+  cat target/size.json
+  local total
+  total=$(python3 -c 'import json; print(json.load(open("target/size.json"))["minimal_content"]["total_gz_bytes"])')
+  if [ "$total" -le "$SIZE_BUDGET" ]; then
+    echo "size budget: minimal content script $total B gzipped <= $SIZE_BUDGET B: 1 passed; 0 failed"
+  else
+    echo "size budget: minimal content script $total B gzipped > $SIZE_BUDGET B: 0 passed; 1 failed"
+  fi
 }
 
 # ---------------------------------------------------------------- bench
@@ -173,10 +237,11 @@ test_all() {
   run_layer "lint: clippy (host)" $logs/clippy-host.log bash -c \
     'cargo clippy --quiet --workspace --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "lint: clippy (wasm32)" $logs/clippy-wasm.log bash -c \
-    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench --all-targets -- -D warnings && echo "1 passed; 0 failed"'
+    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench -p minimal-content -p minimal-background -p minimal-protocol --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "layer 1: host cargo test" $logs/host.log cargo test --workspace
   run_layer "layer 2: wasm-pack test --headless --chrome" $logs/wasm-chrome.log wasm-pack test --headless --chrome
   run_layer "layer 2: wasm-pack test --headless --firefox" $logs/wasm-firefox.log wasm-pack test --headless --firefox
+  run_layer "size: minimal typed content script <= 20 KiB gzipped (target/size.json)" $logs/size.log size_report
   say "layer 3: end-to-end in real Chromium and Firefox"
   local status=0
   cargo run --quiet --release -p webext-port-e2e -- --dist "$ROOT/dist" --peer "$ROOT/dist-peer" \
@@ -200,5 +265,6 @@ case "${1:-build}" in
   build) setup; build ;;
   test) setup; build; test_all ;;
   bench) setup; build; bench "${2:-}" ;;
-  *) die "usage: ./build.sh [test | bench [chromium|firefox]]" ;;
+  size) setup; minimal; size_report ;;
+  *) die "usage: ./build.sh [test | bench [chromium|firefox] | size]" ;;
 esac

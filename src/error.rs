@@ -200,11 +200,22 @@ const WORDINGS: &[(&str, ErrorKind)] = &[
     ("Error in invocation of", ErrorKind::InvalidArgument),
 ];
 
+/// Whether `needle` occurs in `message`. A plain byte scan instead of `str::contains`, whose
+/// two-way searcher is ~2.5 KB of wasm; browser messages are short and read only on errors.
+fn mentions(message: &str, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    needle.is_empty()
+        || message
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w == needle)
+}
+
 /// The kind a browser's error message stands for; [`ErrorKind::Other`] when unknown.
 pub(crate) fn classify(message: &str) -> ErrorKind {
     WORDINGS
         .iter()
-        .find(|(needle, _)| message.contains(needle))
+        .find(|(needle, _)| mentions(message, needle))
         .map_or(ErrorKind::Other, |&(_, kind)| kind)
 }
 
@@ -215,7 +226,7 @@ const FIREFOX_GENERIC: &str = "An unexpected error occurred";
 /// [`classify`] for an error reported on a `connectNative` port.
 pub(crate) fn classify_native(message: &str) -> ErrorKind {
     match classify(message) {
-        ErrorKind::Other if message.contains(FIREFOX_GENERIC) => ErrorKind::NativeProtocolError,
+        ErrorKind::Other if mentions(message, FIREFOX_GENERIC) => ErrorKind::NativeProtocolError,
         kind => kind,
     }
 }

@@ -1,7 +1,7 @@
 //! `runtime.MessageSender` and `tabs.Tab`, read field by field from whichever browser sent them.
 
 use crate::namespace::get;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 fn string(target: &JsValue, key: &str) -> Option<String> {
     get(target, key).as_string()
@@ -26,6 +26,19 @@ fn long(target: &JsValue, key: &str) -> Option<i64> {
 
 fn boolean(target: &JsValue, key: &str) -> Option<bool> {
     get(target, key).as_bool()
+}
+
+/// A number as text (Firefox's `contextId` is a whole number above `i32::MAX`) without Rust's
+/// float formatting, which would add kilobytes to every background's wasm: integer formatting for
+/// whole numbers, JS's own `String(n)` for anything else.
+fn number_text(value: &JsValue) -> Option<String> {
+    const SAFE: f64 = 9_007_199_254_740_991.0; // Number.MAX_SAFE_INTEGER: exact as an i64
+    let n = value.as_f64()?;
+    if n.fract() == 0.0 && n.abs() <= SAFE {
+        return Some((n as i64).to_string());
+    }
+    let number: &js_sys::Number = value.unchecked_ref();
+    number.to_string_with_radix(10).ok().map(String::from)
 }
 
 /// Who opened a port: the `sender` of a port received in `onConnect`/`onConnectExternal`.
@@ -97,9 +110,7 @@ impl MessageSender {
             native_application: string(value, "nativeApplication"),
             user_script_world_id: string(value, "userScriptWorldId"),
             env_type: string(value, "envType"),
-            context_id: context_id
-                .as_string()
-                .or_else(|| context_id.as_f64().map(|n| n.to_string())),
+            context_id: context_id.as_string().or_else(|| number_text(&context_id)),
             raw: value.clone(),
         })
     }

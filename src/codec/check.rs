@@ -20,6 +20,11 @@ pub(super) struct Check<S>(pub(super) S, pub(super) usize);
 /// A value whose serialization goes through [`Check`], at a nesting depth.
 pub(super) struct Checked<'a, T: ?Sized>(&'a T, usize);
 
+/// `value` at the top level, checked as it serializes (with any serializer, e.g. `serde_json::to_vec`).
+pub(super) fn checked<T: ?Sized>(value: &T) -> Checked<'_, T> {
+    Checked(value, 0)
+}
+
 impl<T: Serialize + ?Sized> Serialize for Checked<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(Check(serializer, self.1))
@@ -78,8 +83,16 @@ fn negative_zero<E: ser::Error>(value: f64) -> Result<(), E> {
 }
 
 fn non_finite<E: ser::Error>(value: f64) -> E {
+    // Named, not formatted: float formatting would add kilobytes to every wasm that sends floats.
+    let name = if value.is_nan() {
+        "NaN"
+    } else if value > 0.0 {
+        "inf"
+    } else {
+        "-inf"
+    };
     E::custom(format_args!(
-        "cannot encode the float {value}: JSON has no NaN or infinity (it would arrive as null)"
+        "cannot encode the float {name}: JSON has no NaN or infinity (it would arrive as null)"
     ))
 }
 

@@ -51,16 +51,14 @@ fn escape_non_ascii(text: &str) -> String {
 
 /// `value` as the wire text (pure Rust, so host-testable): checked, compact, ASCII-only JSON.
 pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
-    let mut out = Vec::with_capacity(128);
-    let mut serializer = serde_json::Serializer::new(&mut out);
-    value
-        .serialize(check::Check(&mut serializer, 0))
-        .map_err(|err| {
-            PortError::new(
-                ErrorKind::NotSerializable,
-                format!("cannot encode the message: {err}"),
-            )
-        })?;
+    // `to_vec`, not a `Serializer` over a writer: the library needs no `std` from serde_json, whose
+    // io errors would add their wording to every wasm.
+    let out = serde_json::to_vec(&check::checked(value)).map_err(|err| {
+        PortError::new(
+            ErrorKind::NotSerializable,
+            format!("cannot encode the message: {err}"),
+        )
+    })?;
     let text = String::from_utf8(out).map_err(|_| {
         PortError::new(
             ErrorKind::NotSerializable,

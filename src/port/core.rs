@@ -37,7 +37,7 @@ use crate::listener::EventListener;
 use crate::namespace::{error_from_js, last_error};
 use crate::sys::RawPort;
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use std::task::Waker;
 use wasm_bindgen::prelude::*;
@@ -73,7 +73,9 @@ thread_local! {
     /// Which browser port objects are wrapped, so that two wrappers of one port (two `onConnect`
     /// listeners get the same object) share one core and one identity.
     static IDS: js_sys::WeakMap = js_sys::WeakMap::new();
-    static CORES: RefCell<HashMap<u64, Weak<Core>>> = RefCell::new(HashMap::new());
+    /// The live cores by id, sorted by id: a few hundred ports at most, and no hash map code in
+    /// every wasm (docs/performance.md, "Size").
+    static CORES: RefCell<Vec<(u64, Weak<Core>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_PORT_ID: Cell<u64> = const { Cell::new(1) };
 }
 
@@ -106,7 +108,12 @@ impl Core {
         initial: State,
     ) -> Rc<Core> {
         let id = id_of(&raw);
-        if let Some(core) = CORES.with(|c| c.borrow().get(&id.0).and_then(Weak::upgrade)) {
+        let found = CORES.with(|c| {
+            let cores = c.borrow();
+            let at = cores.binary_search_by_key(&id.0, |(id, _)| *id).ok()?;
+            cores.get(at).and_then(|(_, core)| core.upgrade())
+        });
+        if let Some(core) = found {
             return core;
         }
         let name = application
@@ -130,7 +137,17 @@ impl Core {
             keep_alive: RefCell::new(None),
             js_listeners: RefCell::new(Vec::new()),
         });
-        CORES.with(|c| c.borrow_mut().insert(id.0, Rc::downgrade(&core)));
+        CORES.with(|c| {
+            let mut cores = c.borrow_mut();
+            match cores.binary_search_by_key(&id.0, |(id, _)| *id) {
+                Ok(at) => {
+                    if let Some(entry) = cores.get_mut(at) {
+                        entry.1 = Rc::downgrade(&core);
+                    }
+                }
+                Err(at) => cores.insert(at, (id.0, Rc::downgrade(&core))),
+            }
+        });
         if connected {
             core.listen_to_browser();
         }
@@ -331,8 +348,13 @@ impl Drop for Core {
     fn drop(&mut self) {
         let _ = CORES.try_with(|cores| {
             let mut cores = cores.borrow_mut();
-            if cores.get(&self.id.0).is_some_and(|w| w.strong_count() == 0) {
-                cores.remove(&self.id.0);
+            if let Ok(at) = cores.binary_search_by_key(&self.id.0, |(id, _)| *id) {
+                if cores
+                    .get(at)
+                    .is_some_and(|(_, core)| core.strong_count() == 0)
+                {
+                    cores.remove(at);
+                }
             }
         });
     }

@@ -44,7 +44,15 @@ pub(crate) fn check_message(message: &JsValue) -> Result<(), PortError> {
     } else if message.is_null() || message.as_bool().is_some() {
         None
     } else if let Some(number) = message.as_f64() {
-        (!number.is_finite()).then(|| format!("{number} (JSON turns it into null)"))
+        // Named, not formatted: float formatting would add kilobytes to every wasm that posts.
+        let name = if number.is_nan() {
+            "NaN"
+        } else if number > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        };
+        (!number.is_finite()).then(|| format!("{name} (JSON turns it into null)"))
     } else if message.is_undefined() {
         Some("undefined (JSON turns it into null)".to_owned())
     } else if message.is_function() {
