@@ -40,16 +40,13 @@ fn with<R>(f: impl FnOnce(&mut Background) -> R) -> R {
     STATE.with(|state| f(&mut state.borrow_mut()))
 }
 
-pub fn start(held: &JsValue, held_external: &JsValue, held_clicks: u32) {
-    crate::external::listen(held_external);
-    match runtime::OnConnect::new().held(held).listen(connected) {
+pub fn start() {
+    crate::external::listen();
+    match runtime::OnConnect::new().listen(connected) {
         Ok(listener) => with(|bg| bg.on_connect = Some(listener)),
         Err(err) => log(&format!("cannot listen for connections: {err}")),
     }
     listen_for_clicks();
-    for _ in 0..held_clicks {
-        broadcast();
-    }
 }
 
 /// `action.onClicked` → broadcast (the MDN browserAction example; MV3 calls it `action`).

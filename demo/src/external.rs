@@ -39,29 +39,26 @@ fn with<R>(f: impl FnOnce(&mut External) -> R) -> R {
 
 /// Listens for external ports (including those held before the wasm was ready), through the
 /// allowlist.
-pub fn listen(held: &wasm_bindgen::JsValue) {
-    let listener = runtime::OnConnect::new()
-        .external()
-        .held(held)
-        .listen(|port| {
-            if is_web_page(&port) {
-                // A web page on an externally_connectable origin (Chromium only): it has no
-                // extension id for the allowlist; answer its greeting and let it close.
-                let _ = port.post(&object(&[("greeting", "welcome web page".into())]));
-                return keep_opened(Connection {
-                    port,
-                    _on_message: None,
-                    _on_disconnect: None,
-                });
+pub fn listen() {
+    let listener = runtime::OnConnect::new().external().listen(|port| {
+        if is_web_page(&port) {
+            // A web page on an externally_connectable origin (Chromium only): it has no
+            // extension id for the allowlist; answer its greeting and let it close.
+            let _ = port.post(&object(&[("greeting", "welcome web page".into())]));
+            return keep_opened(Connection {
+                port,
+                _on_message: None,
+                _on_disconnect: None,
+            });
+        }
+        let allowlist = with(|ext| ext.allowlist.clone());
+        match allowlist.admit(port) {
+            Ok(port) => accepted(port),
+            Err(rejected) => {
+                with(|ext| ext.rejected_from = rejected.into_sender().and_then(|s| s.id))
             }
-            let allowlist = with(|ext| ext.allowlist.clone());
-            match allowlist.admit(port) {
-                Ok(port) => accepted(port),
-                Err(rejected) => {
-                    with(|ext| ext.rejected_from = rejected.into_sender().and_then(|s| s.id))
-                }
-            }
-        });
+        }
+    });
     match listener {
         Ok(listener) => with(|ext| ext.listener = Some(listener)),
         Err(err) => crate::js::log(&format!("cannot listen for external ports: {err}")),

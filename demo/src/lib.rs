@@ -16,12 +16,11 @@ mod native;
 
 use wasm_bindgen::prelude::*;
 
-/// Starts the background script; `held` and `held_external` are the `onConnect` and
-/// `onConnectExternal` holders from `www/hold.js`, `held_clicks` the `action.onClicked` events
-/// that came before the wasm was ready.
+/// Starts the background script. Connections that woke it before the wasm was ready are held by
+/// the library's own snippet and handed to its listeners: nothing to pass.
 #[wasm_bindgen]
-pub fn start_background(held: JsValue, held_external: JsValue, held_clicks: js_sys::Array) {
-    background::start(&held, &held_external, held_clicks.length());
+pub fn start_background() {
+    background::start();
 }
 
 /// Starts the content script.

@@ -234,7 +234,7 @@ impl Port {
         ))
     }
 
-    /// A port held by `www/hold.js` before the wasm was ready, with what it saw meanwhile.
+    /// A port held (by `src/js/hold.js` or the content-script bootstrap) before the wasm was ready, with what it saw meanwhile.
     pub(crate) fn adopt(raw: RawPort, messages: Vec<JsValue>, closed: Option<Disconnect>) -> Port {
         let initial = closed.map_or(State::Connected, State::ClosedThere);
         Port::from_core(Core::of(raw, None, messages, initial))

@@ -298,6 +298,10 @@ class Fake {
     this.onConnect = new FakeEvent(this);
     this.onConnectExternal = new FakeEvent(this);
     this.invalidated = false;
+    // What runtime.getManifest() and runtime.getURL() report: an extension whose background
+    // service worker is "background.js", so no test page is the background until becomeBackground().
+    this.baseUrl = `${flavor === "chromium" ? "chrome-extension" : "moz-extension"}://${this.extensionId}/`;
+    this.background = { service_worker: "background.js", scripts: ["background.js"], type: "module" };
     this.frames = new Map(); // tab id → frame ids with a content script listening (default [0])
     this.chrome = this.namespace(true);
     this.browser = flavor === "chromium" ? this.namespace(false) : this.chrome;
@@ -320,6 +324,8 @@ class Fake {
       connectNative: (application) => fake.connectNative(application),
       onConnect: fake.onConnect,
       onConnectExternal: fake.onConnectExternal,
+      getManifest: () => ({ manifest_version: 3, background: fake.background }),
+      getURL: (path) => new URL(path, fake.baseUrl).href,
     };
     const tabs = { connect: (tabId, info) => fake.tabsConnect(tabId, info) };
     return { runtime, tabs };
@@ -570,6 +576,15 @@ class Fake {
         };
       }
     }
+  }
+
+  /**
+   * This test page becomes the extension's background page (`background.page` is this page, and
+   * `runtime.getURL` resolves against its origin), as a Firefox event page is.
+   */
+  becomeBackground() {
+    this.baseUrl = `${globalThis.location.origin}/`;
+    this.background = { page: globalThis.location.pathname };
   }
 
   /** Content scripts listen in these frames of `tabId` (default: frame 0 only). */
