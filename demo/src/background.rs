@@ -78,6 +78,9 @@ fn listen_for_clicks() {
 
 /// `runtime.onConnect`: every port from a content script.
 fn connected(port: Port) {
+    if crate::lifecycle::connected(&port) {
+        return;
+    }
     match port.name() {
         "port-from-cs" => store_content_port(port),
         "disconnect-me" => {

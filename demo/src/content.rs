@@ -28,7 +28,7 @@ fn with<R>(f: impl FnOnce(&mut Content) -> R) -> R {
 }
 
 /// Shows an observation in the page as `<output id="r-KEY">VALUE</output>`.
-fn report(key: &str, value: &str) {
+pub(crate) fn report(key: &str, value: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
@@ -66,6 +66,7 @@ pub fn start() {
             report(&key, &value);
         }
     });
+    crate::lifecycle::watch_main_port(&port);
     let on_connect = runtime::on_connect(from_background);
     with(|cs| {
         cs.guards.push(on_message);
@@ -219,6 +220,9 @@ fn listen_for_clicks() {
 }
 
 fn run(cmd: &str, arg: &str, port: &Port) {
+    if crate::lifecycle::run(cmd, arg) {
+        return;
+    }
     match cmd {
         "more-unserializable" => more_unserializable(port),
         "burst" => burst(),

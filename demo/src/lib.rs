@@ -12,6 +12,7 @@ mod content;
 mod contexts;
 mod external;
 mod js;
+mod lifecycle;
 mod native;
 
 use wasm_bindgen::prelude::*;

@@ -160,6 +160,8 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
              on_connect=err:not_in_extension on_connect_external=err:not_in_extension"
                 .to_owned(),
         ),
+        // Issue 9: the background lifecycle (e2e/src/lifecycle.rs, a browser of its own).
+        ("cold_start_all_reach_rust", crate::lifecycle::cold_start_expected()),
         (
             "context_web_page_without_extension_api",
             "connect=err:not_in_extension external=err:not_in_extension \
