@@ -45,6 +45,10 @@ pub enum ErrorKind {
     /// More than [`BACKLOG_LIMIT`](crate::BACKLOG_LIMIT) messages arrived before the port had a
     /// message listener or stream; the library closed the port rather than buffer without end.
     BacklogOverflow,
+    /// A [`ReconnectingPort`](crate::reconnect::ReconnectingPort) or
+    /// [`Session`](crate::reconnect::Session) already holds its limit of messages the other side
+    /// has not acknowledged; this one was not sent (nothing is dropped silently).
+    ReplayBufferFull,
     /// Anything the table does not know yet; [`PortError::message`] keeps the browser's words.
     Other,
 }
@@ -68,6 +72,7 @@ impl ErrorKind {
             ErrorKind::NotInExtension => "not_in_extension",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::BacklogOverflow => "backlog_overflow",
+            ErrorKind::ReplayBufferFull => "replay_buffer_full",
             ErrorKind::Other => "other",
         }
     }
@@ -395,6 +400,7 @@ mod tests {
             ErrorKind::NotInExtension,
             ErrorKind::Unsupported,
             ErrorKind::BacklogOverflow,
+            ErrorKind::ReplayBufferFull,
             ErrorKind::Other,
         ];
         let names: std::collections::HashSet<_> = all.iter().map(|k| k.as_str()).collect();

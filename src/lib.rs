@@ -66,6 +66,7 @@ mod error;
 mod listener;
 mod namespace;
 mod port;
+pub mod reconnect;
 pub mod runtime;
 mod sender;
 mod sys;

@@ -381,6 +381,8 @@ class Fake {
   }
 
   runtimeConnect(args) {
+    // Chromium, extension reloaded: connect throws too (from source; postMessage's throw is measured).
+    if (this.invalidated) throw new Error(CONTEXT_INVALIDATED);
     let extensionId;
     let info;
     if (typeof args[0] === "string") [extensionId, info] = args;
