@@ -21,8 +21,8 @@ pub use self::backlog::BACKLOG_LIMIT;
 pub use self::futures::{Messages, PortSink};
 pub use self::guards::{Closed, DisconnectListener, MessageListener};
 pub use self::typed::{TypedMessages, TypedPort, TypedSink};
-pub use self::validate::MESSAGE_LIMIT;
 pub(crate) use self::validate::check_size;
+pub use self::validate::MESSAGE_LIMIT;
 
 use self::core::Core;
 use crate::error::{ErrorKind, PortError};

@@ -72,7 +72,10 @@ struct ClientState {
     unacknowledged: u64,
     status: Status,
     attempt: u32,
-    welcomes: u32,
+    /// Connections opened (the first one included).
+    connections: u32,
+    /// Welcomes on connections after the first.
+    reconnects: u32,
 }
 
 struct Client<In> {
@@ -163,7 +166,8 @@ where
                 unacknowledged: 0,
                 status: Status::Connecting,
                 attempt: 0,
-                welcomes: 0,
+                connections: 0,
+                reconnects: 0,
             }),
             options,
             delivery: Delivery::new(),
@@ -238,7 +242,8 @@ where
         self.client.state.borrow().status.clone()
     }
 
-    /// How many times the background welcomed a new connection after the first.
+    /// How many connections after the first one the background welcomed (each one a
+    /// reconnection that worked).
     ///
     /// ```no_run
     /// # fn demo(port: webext_port::reconnect::ReconnectingPort<u32, u32>) {
@@ -246,7 +251,7 @@ where
     /// # }
     /// ```
     pub fn reconnects(&self) -> u32 {
-        self.client.state.borrow().welcomes.saturating_sub(1)
+        self.client.state.borrow().reconnects
     }
 
     /// Messages sent and not acknowledged yet (in the replay buffer).
@@ -305,11 +310,12 @@ impl<In: serde::de::DeserializeOwned + 'static> Client<In> {
             let mut state = self.state.borrow_mut();
             state.port = Some(port.clone());
             state.status = Status::Connecting;
+            state.connections += 1;
             let hello = Frame::Hello {
                 sid: self.sid.clone(),
                 ack: state.inbox.delivered(),
                 base: state.outbox.base(),
-                fresh: state.welcomes == 0,
+                fresh: state.connections == 1,
             };
             std::iter::once(hello.to_js())
                 .chain(state.outbox.unacknowledged().map(|(seq, body)| {
@@ -396,7 +402,9 @@ impl<In: serde::de::DeserializeOwned + 'static> Client<In> {
             Frame::Welcome { ack } => {
                 state.outbox.acknowledge(ack);
                 state.attempt = 0;
-                state.welcomes += 1;
+                if state.connections > 1 {
+                    state.reconnects += 1;
+                }
                 state.status = Status::Connected;
                 drop(state);
                 self.emit();

@@ -66,8 +66,7 @@ async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let global = crate::sys::GLOBAL_THIS.with(wasm_bindgen::JsValue::clone);
         let set_timeout = crate::namespace::get(&global, "setTimeout");
-        if let Some(set_timeout) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Function>(&set_timeout)
-        {
+        if let Some(set_timeout) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Function>(&set_timeout) {
             let _ = set_timeout.call2(&global, &resolve, &ms.into());
         }
     });

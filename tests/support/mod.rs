@@ -52,6 +52,14 @@ extern "C" {
     #[wasm_bindgen(method, js_name = becomeContentScript)]
     pub fn become_content_script(this: &Controller);
 
+    /// `runtime.connect({name})` reaches this page's own `onConnect` (it plays the background).
+    #[wasm_bindgen(method, js_name = loopBack)]
+    pub fn loop_back(this: &Controller, name: &str);
+
+    /// The background is stopped: its loopback ends go silent, the clients see a clean disconnect.
+    #[wasm_bindgen(method, js_name = killBackground)]
+    pub fn kill_background(this: &Controller) -> u32;
+
     #[wasm_bindgen(method, js_name = invalidateContext)]
     pub fn invalidate_context(this: &Controller);
 
