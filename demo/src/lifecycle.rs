@@ -25,6 +25,7 @@ pub fn watch_main_port(port: &Port) {
 pub fn run(cmd: &str, arg: &str) -> bool {
     match cmd {
         "cold-connect" => cold_connect(arg),
+        "stream" => crate::lifecycle_stream::content(arg),
         _ => return false,
     }
     true
@@ -62,6 +63,7 @@ fn cold_connect(arg: &str) {
 pub fn connected(port: &Port) -> bool {
     match port.name() {
         "cold" => cold(port.clone()),
+        "stream" => crate::lifecycle_stream::background(port.clone()),
         _ => return false,
     }
     true

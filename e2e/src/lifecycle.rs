@@ -38,16 +38,31 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
         background_idle_ms: Some(FIREFOX_IDLE_MS),
     };
     eprintln!("--- {}: launching for the lifecycle scenarios", kind.name());
-    match launch(kind, &load, logs) {
-        Ok(browser) => vec![(
-            "cold_start_all_reach_rust".to_owned(),
-            cold_start(&browser.session, kind, origin).unwrap_or_else(|e| format!("error: {e}")),
-        )],
-        Err(e) => vec![(
-            "cold_start_all_reach_rust".to_owned(),
-            format!("error: {e}"),
-        )],
+    let scenarios = [
+        "cold_start_all_reach_rust",
+        "zero_loss_stream_each_way",
+        "zero_loss_stream_background_restarts",
+    ];
+    let browser = match launch(kind, &load, logs) {
+        Ok(browser) => browser,
+        Err(e) => {
+            return scenarios
+                .iter()
+                .map(|s| (s.to_string(), format!("error: {e}")))
+                .collect()
+        }
+    };
+    let cold = cold_start(&browser.session, kind, origin).unwrap_or_else(|e| format!("error: {e}"));
+    let mut seen = vec![("cold_start_all_reach_rust".to_owned(), cold)];
+    match zero_loss(&browser.session, kind, origin) {
+        Ok(values) => seen.extend(values),
+        Err(e) => seen.extend(
+            scenarios[1..]
+                .iter()
+                .map(|s| (s.to_string(), format!("error: {e}"))),
+        ),
     }
+    seen
 }
 
 fn now_ms() -> u128 {
@@ -164,7 +179,6 @@ fn cold_start(session: &Session, kind: Kind, origin: &str) -> Result<String> {
 }
 
 /// Waits up to `timeout` for `done` to hold, polling.
-#[allow(dead_code)]
 pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> Result<bool>) -> Result<()> {
     let start = Instant::now();
     while !done()? {
@@ -174,4 +188,117 @@ pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> Result<bool>) -> 
         std::thread::sleep(Duration::from_millis(100));
     }
     Ok(())
+}
+
+/// Messages each way in the zero-loss stream (issue 9: 10,000).
+pub const STREAM_MESSAGES: u32 = 10_000;
+/// Background stops during it (issue 9: at least 5).
+pub const STREAM_STOPS: u32 = 5;
+
+/// What the zero-loss scenarios must report.
+pub fn zero_loss_expected() -> [(&'static str, String); 2] {
+    [
+        (
+            "zero_loss_stream_each_way",
+            format!(
+                "content got {n}/{n} (0 out of order), background errors 0, unacknowledged 0",
+                n = STREAM_MESSAGES
+            ),
+        ),
+        (
+            "zero_loss_stream_background_restarts",
+            format!(">= {STREAM_STOPS}"),
+        ),
+    ]
+}
+
+/// A small xorshift: random stop points, seeded from the clock (the seed is printed).
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, bound: u32) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % u64::from(bound)) as u32
+    }
+}
+
+/// `count` sorted random points in the middle 90% of the stream.
+fn stop_points(kind: Kind, count: u32) -> Vec<u32> {
+    let seed = (now_ms() as u64) | 1;
+    eprintln!("{}: zero-loss stop points from seed {seed}", kind.name());
+    let mut random = Random(seed);
+    let mut points: Vec<u32> = (0..count)
+        .map(|_| STREAM_MESSAGES / 20 + random.below(STREAM_MESSAGES * 9 / 10))
+        .collect();
+    points.sort_unstable();
+    points
+}
+
+fn read_number(session: &Session, key: &str) -> Result<u32> {
+    let value = session.execute(
+        "const e = document.getElementById(arguments[0]); return e ? e.textContent : '0';",
+        json!([format!("r-{key}")]),
+    )?;
+    Ok(value.as_str().and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Issue 9, zero loss: STREAM_MESSAGES numbered messages each way over a reconnecting port while
+/// the background is stopped at random points. Chromium: at each point the content side goes on
+/// sending one message per timer tick and the harness stops the service worker (messages in
+/// flight both ways), then waits until the session is back. Firefox: the content side pauses at
+/// each point until the idle event page was suspended and the session came back (idling is the
+/// only way to stop it).
+fn zero_loss(session: &Session, kind: Kind, origin: &str) -> Result<Vec<(String, String)>> {
+    let tabs = open_tabs(session, origin, 1, "stream")?;
+    let started = Instant::now();
+    let points = stop_points(kind, STREAM_STOPS);
+    let list: Vec<String> = points.iter().map(u32::to_string).collect();
+    let mode = if kind == Kind::Firefox {
+        "pause"
+    } else {
+        "slow"
+    };
+    click(
+        session,
+        "stream",
+        &format!("{STREAM_MESSAGES}:{}:{mode}", list.join(",")),
+    )?;
+    if kind == Kind::Chromium {
+        for point in &points {
+            // The content side reached the point and keeps sending, slowly: stop it now.
+            wait_until(Duration::from_secs(120), || {
+                Ok(read_number(session, "stream_paused")? == *point)
+            })?;
+            let before = read_number(session, "stream_reconnects")?;
+            session.stop_service_workers()?;
+            // Detected, not assumed: the session was welcomed by a new background instance.
+            wait_until(WAIT, || {
+                Ok(read_number(session, "stream_reconnects")? > before)
+            })
+            .map_err(|e| {
+                let status = session.wait_output("stream_status", WAIT);
+                let progress = read_number(session, "stream_progress");
+                format!("{e}: no restart after a stop at {point} ({status:?}, {progress:?})")
+            })?;
+        }
+    }
+    let verdict = session.wait_output("stream", Duration::from_secs(300))?;
+    let restarts = read_number(session, "stream_restarts")?;
+    eprintln!(
+        "{}: zero loss: {verdict}; {restarts} restarts; {:.1} s",
+        kind.name(),
+        started.elapsed().as_secs_f64()
+    );
+    close_extra_tabs(session, &tabs)?;
+    let restarts = if restarts >= STREAM_STOPS {
+        format!(">= {STREAM_STOPS}")
+    } else {
+        restarts.to_string()
+    };
+    Ok(vec![
+        ("zero_loss_stream_each_way".to_owned(), verdict),
+        ("zero_loss_stream_background_restarts".to_owned(), restarts),
+    ])
 }

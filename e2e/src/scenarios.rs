@@ -162,6 +162,8 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
         ),
         // Issue 9: the background lifecycle (e2e/src/lifecycle.rs, a browser of its own).
         ("cold_start_all_reach_rust", crate::lifecycle::cold_start_expected()),
+        ("zero_loss_stream_each_way", crate::lifecycle::zero_loss_expected()[0].1.clone()),
+        ("zero_loss_stream_background_restarts", crate::lifecycle::zero_loss_expected()[1].1.clone()),
         (
             "context_web_page_without_extension_api",
             "connect=err:not_in_extension external=err:not_in_extension \
