@@ -52,10 +52,12 @@
 
 mod client;
 mod delivery;
+mod options;
 mod server;
 mod wire;
 
-pub use client::{ReconnectOptions, ReconnectingPort, Status};
+pub use client::ReconnectingPort;
+pub use options::{ReconnectOptions, Status};
 pub use server::{Session, SessionHost};
 
 /// The content side acknowledges background messages once per this many.
