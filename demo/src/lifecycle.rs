@@ -26,6 +26,7 @@ pub fn run(cmd: &str, arg: &str) -> bool {
     match cmd {
         "cold-connect" => cold_connect(arg),
         "stream" => crate::lifecycle_stream::content(arg),
+        "leak-check" => crate::lifecycle_leak::content(arg),
         _ => return false,
     }
     true
@@ -64,6 +65,7 @@ pub fn connected(port: &Port) -> bool {
     match port.name() {
         "cold" => cold(port.clone()),
         "stream" => crate::lifecycle_stream::background(port.clone()),
+        "leak" | "leak-stats" => crate::lifecycle_leak::background(port.clone()),
         _ => return false,
     }
     true

@@ -164,6 +164,7 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
         ("cold_start_all_reach_rust", crate::lifecycle::cold_start_expected()),
         ("zero_loss_stream_each_way", crate::lifecycle::zero_loss_expected()[0].1.clone()),
         ("zero_loss_stream_background_restarts", crate::lifecycle::zero_loss_expected()[1].1.clone()),
+        ("leak_10000_connect_disconnect_cycles", "within 1 MiB".to_owned()),
         (
             "context_web_page_without_extension_api",
             "connect=err:not_in_extension external=err:not_in_extension \
