@@ -232,3 +232,59 @@ async fn context_invalidated_stops_for_good() {
     );
     fake.finish().await;
 }
+
+/// Fires `pagehide`/`pageshow` on this page as the browser does around the back/forward cache.
+fn page_transition(kind: &str, persisted: bool) {
+    js_sys::Function::new_with_args(
+        "kind, persisted",
+        "globalThis.dispatchEvent(new PageTransitionEvent(kind, { persisted }));",
+    )
+    .call2(
+        &wasm_bindgen::JsValue::UNDEFINED,
+        &kind.into(),
+        &persisted.into(),
+    )
+    .expect("the event is dispatched");
+}
+
+both_fakes! {
+    /// Back/forward cache, one outcome: a persisted `pagehide` closes every open port at once
+    /// (the other side sees a clean disconnect and cannot post into the cached page any more);
+    /// this side's ports end with BackForwardCache. A `pagehide` that does not cache does nothing.
+    async fn page_entering_the_cache_closes_its_ports(fake) {
+        let port = runtime::connect(&webext_port::ConnectInfo::named("plain")).unwrap();
+        let far = fake.last_remote();
+        page_transition("pagehide", false);
+        assert!(port.is_connected(), "an unload that does not cache is not our business");
+        page_transition("pagehide", true);
+        assert_eq!(port.error().map(|e| e.kind()), Some(ErrorKind::BackForwardCache));
+        fake.settle().await;
+        assert_eq!(far.disconnect_count(), 1, "the other side was told");
+        page_transition("pageshow", true);
+    }
+
+    /// A reconnecting port in a cached page: what is sent meanwhile waits (nothing reconnects
+    /// while cached); shown again, it reconnects and everything arrives once, in order.
+    async fn reconnecting_port_resumes_after_the_cache(fake) {
+        fake.loop_back(NAME);
+        let bg = start_background();
+        let (port, received) = client(ReconnectOptions::default());
+        for i in 0..3 {
+            port.send(&i).unwrap();
+        }
+        fake.settle().await;
+        page_transition("pagehide", true);
+        for i in 3..5 {
+            port.send(&i).unwrap();
+        }
+        sleep(150).await; // past the first backoff delays: a cached page must not reconnect
+        fake.settle().await;
+        assert_eq!(*bg.got.borrow(), numbers(3));
+        assert_eq!(port.reconnects(), 0);
+        page_transition("pageshow", true);
+        until(&fake, || bg.got.borrow().len() == 5 && received.borrow().len() == 5).await;
+        assert_eq!(*bg.got.borrow(), numbers(5));
+        assert_eq!(*received.borrow(), numbers(5));
+        assert_eq!(port.reconnects(), 1);
+    }
+}

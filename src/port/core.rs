@@ -91,6 +91,18 @@ fn id_of(raw: &RawPort) -> PortId {
     })
 }
 
+/// Every live, connected core of this context.
+pub(crate) fn all_connected() -> Vec<Rc<Core>> {
+    CORES.with(|cores| {
+        cores
+            .borrow()
+            .values()
+            .filter_map(Weak::upgrade)
+            .filter(|core| core.is_connected())
+            .collect()
+    })
+}
+
 /// Runs `f` on a later microtask: after the current listener returns, before the next event.
 pub(crate) fn later(f: impl FnOnce() + 'static) {
     wasm_bindgen_futures::spawn_local(async move { f() });
@@ -133,6 +145,7 @@ impl Core {
         CORES.with(|c| c.borrow_mut().insert(id.0, Rc::downgrade(&core)));
         if connected {
             core.listen_to_browser();
+            super::pagehide::watch();
         }
         core
     }

@@ -14,12 +14,14 @@ mod backlog;
 mod core;
 mod futures;
 mod guards;
+mod pagehide;
 mod typed;
 mod validate;
 
 pub use self::backlog::BACKLOG_LIMIT;
 pub use self::futures::{Messages, PortSink};
 pub use self::guards::{Closed, DisconnectListener, MessageListener};
+pub(crate) use self::pagehide::page_is_cached;
 pub use self::typed::{TypedMessages, TypedPort, TypedSink};
 pub(crate) use self::validate::check_size;
 pub use self::validate::MESSAGE_LIMIT;

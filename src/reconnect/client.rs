@@ -431,6 +431,10 @@ impl<In: serde::de::DeserializeOwned + 'static> Client<In> {
         let weak = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
             sleep(delay_ms).await;
+            // A page in the back/forward cache reconnects when it is shown again.
+            while crate::port::page_is_cached() {
+                sleep(100).await;
+            }
             let Some(client) = weak.upgrade() else { return };
             let current = client.state.borrow().status.clone();
             if current == (Status::Reconnecting { attempt, delay_ms }) {
