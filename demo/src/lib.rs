@@ -13,6 +13,7 @@ mod contexts;
 mod external;
 mod js;
 mod lifecycle;
+mod lifecycle_bfcache;
 mod lifecycle_leak;
 mod lifecycle_stream;
 mod native;

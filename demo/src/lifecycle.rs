@@ -23,6 +23,9 @@ pub fn watch_main_port(port: &Port) {
 
 /// Content: runs a lifecycle command; false when `cmd` is not one.
 pub fn run(cmd: &str, arg: &str) -> bool {
+    if crate::lifecycle_bfcache::run(cmd) {
+        return true;
+    }
     match cmd {
         "cold-connect" => cold_connect(arg),
         "stream" => crate::lifecycle_stream::content(arg),
@@ -62,6 +65,9 @@ fn cold_connect(arg: &str) {
 
 /// Background: takes the lifecycle ports; false when `port` is not one.
 pub fn connected(port: &Port) -> bool {
+    if crate::lifecycle_bfcache::connected(port) {
+        return true;
+    }
     match port.name() {
         "cold" => cold(port.clone()),
         "stream" => crate::lifecycle_stream::background(port.clone()),

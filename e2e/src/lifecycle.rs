@@ -43,6 +43,9 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
         "zero_loss_stream_each_way",
         "zero_loss_stream_background_restarts",
         "leak_10000_connect_disconnect_cycles",
+        "bfcache_other_side_sees",
+        "bfcache_post_into_cached_page",
+        "bfcache_cached_page_port",
     ];
     let browser = match launch(kind, &load, logs) {
         Ok(browser) => browser,
@@ -65,6 +68,14 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
     }
     let leak = leak_check(&browser.session, kind, origin).unwrap_or_else(|e| format!("error: {e}"));
     seen.push((scenarios[3].to_owned(), leak));
+    match bfcache(&browser.session, origin) {
+        Ok(values) => seen.extend(values),
+        Err(e) => seen.extend(
+            scenarios[4..]
+                .iter()
+                .map(|s| (s.to_string(), format!("error: {e}"))),
+        ),
+    }
     seen
 }
 
@@ -322,4 +333,58 @@ fn leak_check(session: &Session, kind: Kind, origin: &str) -> Result<String> {
     );
     close_extra_tabs(session, &tabs)?;
     Ok(verdict)
+}
+
+/// What the back/forward cache scenarios must report: one outcome in both browsers.
+pub fn bfcache_expected() -> [(&'static str, &'static str); 3] {
+    [
+        ("bfcache_other_side_sees", "clean"),
+        ("bfcache_post_into_cached_page", "err:disconnected"),
+        (
+            "bfcache_cached_page_port",
+            "restored; err:back_forward_cache",
+        ),
+    ]
+}
+
+/// Issue 9, back/forward cache: a page with a live content-script port is navigated away from
+/// (into the cache); from another tab the background reports what it saw and posts into the
+/// kept port; then Back restores the page, which reports how its port ended.
+fn bfcache(session: &Session, origin: &str) -> Result<Vec<(String, String)>> {
+    let tabs = open_tabs(session, origin, 1, "bf")?;
+    click(session, "bf-watch", "")?;
+    session.wait_output("bf_ready", WAIT)?;
+    session.navigate(&format!("{origin}/nocs.html"))?;
+    let query_tab = session.new_tab()?;
+    session.switch_to(&query_tab)?;
+    session.navigate(&format!("{origin}/test.html?bfq"))?;
+    session.wait_output("ready", WAIT)?;
+    // The completion signal: the background saw the kept port close (asked until it did).
+    let start = Instant::now();
+    let verdict = loop {
+        session.clear_output("bf_query")?;
+        click(session, "bf-query", "")?;
+        let verdict = session.wait_output("bf_query", WAIT)?;
+        if !verdict.starts_with("disconnect=none") || start.elapsed() > WAIT {
+            break verdict;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    session.close_tab()?;
+    session.switch_to(&tabs[0])?;
+    session.back()?;
+    let restored = session.wait_output("bf_restored", WAIT)?;
+    eprintln!("bfcache: background {verdict}; cached page {restored}");
+    let field = |key: &str| {
+        verdict
+            .split_whitespace()
+            .find_map(|part| part.strip_prefix(key))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    Ok(vec![
+        ("bfcache_other_side_sees".to_owned(), field("disconnect=")),
+        ("bfcache_post_into_cached_page".to_owned(), field("post=")),
+        ("bfcache_cached_page_port".to_owned(), restored),
+    ])
 }

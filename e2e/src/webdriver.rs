@@ -111,6 +111,11 @@ impl Session {
             .map(drop)
     }
 
+    /// The browser's Back button in the current tab.
+    pub fn back(&self) -> Result<()> {
+        self.cmd("POST", "/back", Some(json!({}))).map(drop)
+    }
+
     pub fn navigate(&self, url: &str) -> Result<()> {
         self.cmd("POST", "/url", Some(json!({ "url": url })))
             .map(drop)
