@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # ./build.sh        install what is missing, build the wasm package and the demo extension in dist/
 # ./build.sh test   the same, then every test layer, then a pass/fail summary
+# ./build.sh bench [chromium|firefox]   the same build, then the codec bench extension (dist-bench/)
+#                   in headless Chromium and Firefox: target/bench-codec.json and a Markdown table
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -121,6 +123,18 @@ build() {
 EOF
 }
 
+# ---------------------------------------------------------------- bench
+bench() { # bench [chromium|firefox]: build dist-bench/ and run the codec bench (fails only when a run fails)
+  say "building the codec bench extension (wasm32, release)"
+  rm -rf dist-bench
+  wasm_package webext-port-bench dist-bench
+  cp bench/manifest.json bench/background.js bench/content.js dist-bench/
+  say "codec bench: round trips content <-> background per codec and raw JS, ${1:-both browsers}"
+  cargo run --quiet --release -p webext-port-e2e -- bench --dist "$ROOT/dist-bench" \
+    --native-manifests "$ROOT/target/native-messaging" --out "$ROOT/target/bench-codec.json" \
+    --browsers "${1:-all}"
+}
+
 # ---------------------------------------------------------------- test layers
 RESULTS=()
 PASSED=0
@@ -151,12 +165,15 @@ run_layer() { # run_layer NAME LOG COMMAND...: runs it, keeps its output in LOG,
 
 test_all() {
   mkdir -p target/test-logs
+  # wasm-bindgen-test-runner gives a page 20 s between polls by default; the codec tests carry a
+  # 10 MiB string through a debug build, which a loaded 2-core machine can stretch past that.
+  export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120}
   local logs=target/test-logs
   run_layer "lint: cargo fmt --check" $logs/fmt.log bash -c 'cargo fmt --all --check && echo "1 passed; 0 failed"'
   run_layer "lint: clippy (host)" $logs/clippy-host.log bash -c \
     'cargo clippy --quiet --workspace --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "lint: clippy (wasm32)" $logs/clippy-wasm.log bash -c \
-    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer --all-targets -- -D warnings && echo "1 passed; 0 failed"'
+    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "layer 1: host cargo test" $logs/host.log cargo test --workspace
   run_layer "layer 2: wasm-pack test --headless --chrome" $logs/wasm-chrome.log wasm-pack test --headless --chrome
   run_layer "layer 2: wasm-pack test --headless --firefox" $logs/wasm-firefox.log wasm-pack test --headless --firefox
@@ -182,5 +199,6 @@ test_all() {
 case "${1:-build}" in
   build) setup; build ;;
   test) setup; build; test_all ;;
-  *) die "usage: ./build.sh [test]" ;;
+  bench) setup; build; bench "${2:-}" ;;
+  *) die "usage: ./build.sh [test | bench [chromium|firefox]]" ;;
 esac

@@ -49,6 +49,11 @@ pub enum ErrorKind {
     /// [`Session`](crate::reconnect::Session) already holds its limit of messages the other side
     /// has not acknowledged; this one was not sent (nothing is dropped silently).
     ReplayBufferFull,
+    /// [`rpc`](crate::rpc): no response came within the request's timeout.
+    TimedOut,
+    /// [`rpc`](crate::rpc): the other side's handler failed; the error it returned travels back
+    /// with its own kind, and this is the kind for a handler's own (application) errors.
+    HandlerFailed,
     /// Anything the table does not know yet; [`PortError::message`] keeps the browser's words.
     Other,
 }
@@ -73,10 +78,47 @@ impl ErrorKind {
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::BacklogOverflow => "backlog_overflow",
             ErrorKind::ReplayBufferFull => "replay_buffer_full",
+            ErrorKind::TimedOut => "timed_out",
+            ErrorKind::HandlerFailed => "handler_failed",
             ErrorKind::Other => "other",
         }
     }
+
+    /// The kind whose [`Display`](fmt::Display) name is `name` (how [`rpc`](crate::rpc) errors
+    /// travel); `None` for a name this version does not know.
+    ///
+    /// ```
+    /// use webext_port::ErrorKind;
+    /// assert_eq!(ErrorKind::from_name("timed_out"), Some(ErrorKind::TimedOut));
+    /// assert_eq!(ErrorKind::from_name("no_such_kind"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ALL_KINDS.iter().copied().find(|kind| kind.as_str() == name)
+    }
 }
+
+/// Every kind, for [`ErrorKind::from_name`] (a new kind is one more entry here).
+const ALL_KINDS: &[ErrorKind] = &[
+    ErrorKind::NoReceiver,
+    ErrorKind::Disconnected,
+    ErrorKind::NotSerializable,
+    ErrorKind::DecodeFailed,
+    ErrorKind::NativeHostNotFound,
+    ErrorKind::NativeHostExited,
+    ErrorKind::NativeHostForbidden,
+    ErrorKind::NativeProtocolError,
+    ErrorKind::MessageTooLarge,
+    ErrorKind::InvalidArgument,
+    ErrorKind::ContextInvalidated,
+    ErrorKind::BackForwardCache,
+    ErrorKind::NotInExtension,
+    ErrorKind::Unsupported,
+    ErrorKind::BacklogOverflow,
+    ErrorKind::TimedOut,
+    ErrorKind::HandlerFailed,
+    ErrorKind::ReplayBufferFull,
+    ErrorKind::Other,
+];
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -196,12 +238,15 @@ pub(crate) fn classify_native(message: &str) -> ErrorKind {
 ///
 /// A [`DecodeFailed`](ErrorKind::DecodeFailed) error also carries the message that did not decode
 /// ([`raw_value`](PortError::raw_value)). Equality compares the kind and the words only.
+///
+/// `PortError` is `Send + Sync + 'static` (plain text inside, no JS handle), so it fits
+/// `Box<dyn Error + Send + Sync>` and `anyhow::Error` like any other error.
 #[derive(Clone)]
 pub struct PortError {
     kind: ErrorKind,
     message: String,
-    /// Never set on the host (no JS there), so the wording table stays host-testable.
-    raw: Option<wasm_bindgen::JsValue>,
+    /// What arrived, as text (see [`PortError::raw_value`]).
+    raw: Option<String>,
 }
 
 impl PartialEq for PortError {
@@ -279,20 +324,29 @@ impl PortError {
 }
 
 impl PortError {
-    /// The JS value this error is about: for [`DecodeFailed`](ErrorKind::DecodeFailed), the
-    /// message exactly as it arrived, so it can be logged or decoded as something else.
+    /// The message this error is about, as it arrived: for
+    /// [`DecodeFailed`](ErrorKind::DecodeFailed) on a typed port, the message's JSON text exactly
+    /// (typed messages travel as JSON text), so it can be logged or decoded as something else
+    /// (`serde_json::from_str`); a message that was not text at all is kept as its JSON
+    /// (`JSON.stringify`), or its debug form when it has none.
     ///
     /// ```
     /// # use webext_port::{ErrorKind, PortError};
     /// // Errors this crate raises about no particular value carry none.
     /// assert!(PortError::new(ErrorKind::Disconnected, "gone").raw_value().is_none());
     /// ```
-    pub fn raw_value(&self) -> Option<&wasm_bindgen::JsValue> {
-        self.raw.as_ref()
+    pub fn raw_value(&self) -> Option<&str> {
+        self.raw.as_deref()
     }
 
-    pub(crate) fn with_raw_value(mut self, raw: wasm_bindgen::JsValue) -> Self {
-        self.raw = Some(raw);
+    /// Keeps `raw` (what arrived) as text: a string as it is, anything else as its JSON.
+    pub(crate) fn with_raw_value(mut self, raw: &wasm_bindgen::JsValue) -> Self {
+        let text = raw.as_string().or_else(|| {
+            js_sys::JSON::stringify(raw)
+                .ok()
+                .and_then(|json| json.as_string())
+        });
+        self.raw = Some(text.unwrap_or_else(|| format!("{raw:?}")));
         self
     }
 }
@@ -308,6 +362,16 @@ impl std::error::Error for PortError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An error type users can box as `dyn Error + Send + Sync` (and so use with anyhow).
+    #[test]
+    fn port_error_is_send_and_sync() {
+        fn boxed(err: PortError) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            Box::new(err)
+        }
+        let err = boxed(PortError::new(ErrorKind::Disconnected, "gone"));
+        assert_eq!(err.to_string(), "disconnected: gone");
+    }
 
     /// One row per known wording, with the browser that uses it.
     const CASES: &[(&str, &str, ErrorKind)] = &[
@@ -384,29 +448,19 @@ mod tests {
 
     #[test]
     fn kind_names_are_snake_case_and_distinct() {
-        let all = [
-            ErrorKind::NoReceiver,
-            ErrorKind::Disconnected,
-            ErrorKind::NotSerializable,
-            ErrorKind::DecodeFailed,
-            ErrorKind::NativeHostNotFound,
-            ErrorKind::NativeHostExited,
-            ErrorKind::NativeHostForbidden,
-            ErrorKind::NativeProtocolError,
-            ErrorKind::MessageTooLarge,
-            ErrorKind::InvalidArgument,
-            ErrorKind::ContextInvalidated,
-            ErrorKind::BackForwardCache,
-            ErrorKind::NotInExtension,
-            ErrorKind::Unsupported,
-            ErrorKind::BacklogOverflow,
-            ErrorKind::ReplayBufferFull,
-            ErrorKind::Other,
-        ];
+        let all = super::ALL_KINDS;
         let names: std::collections::HashSet<_> = all.iter().map(|k| k.as_str()).collect();
         assert_eq!(names.len(), all.len());
         assert!(names
             .iter()
             .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_its_name() {
+        for &kind in super::ALL_KINDS {
+            assert_eq!(ErrorKind::from_name(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ErrorKind::from_name("Timed_Out"), None);
     }
 }

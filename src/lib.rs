@@ -52,6 +52,11 @@
 //! println!("closed: {:?}", replies.reason());
 //! # Ok(()) }
 //! ```
+//!
+//! Two layers above ports, for the shapes extension code builds again and again: [`rpc`], typed
+//! request/response over one port (correlation ids, timeouts, and no request left pending when
+//! the port goes away), and [`port_set`], the background's content-script ports keyed by tab,
+//! frame and document, with per-port reports for sends to a frame, a tab or everyone.
 #![deny(missing_docs, missing_debug_implementations)]
 
 /// Every Rust example in README.md, compiled by `cargo test --doc` so that none of them rots.
@@ -66,11 +71,16 @@ mod error;
 mod listener;
 mod namespace;
 mod port;
+pub mod port_set;
 pub mod reconnect;
+pub mod rpc;
 pub mod runtime;
 mod sender;
 mod sys;
 pub mod tabs;
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub mod test_support;
 
 pub use allowlist::{Allowlist, Rejected};
 pub use connect_listener::ConnectListener;

@@ -14,6 +14,16 @@ fn int(target: &JsValue, key: &str) -> Option<i32> {
         .map(|n| n as i32)
 }
 
+/// A whole number that JS represents exactly (|n| ≤ 2^53): Firefox's frame ids exceed `i32`
+/// (a subframe's id is a browsing-context id such as 8589934593).
+fn long(target: &JsValue, key: &str) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    get(target, key)
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && n.abs() <= EXACT)
+        .map(|n| n as i64)
+}
+
 fn boolean(target: &JsValue, key: &str) -> Option<bool> {
     get(target, key).as_bool()
 }
@@ -42,8 +52,9 @@ pub struct MessageSender {
     pub origin: Option<String>,
     /// The tab, for ports opened from content scripts or tabs.
     pub tab: Option<Tab>,
-    /// The frame that opened the port (0 = top frame), with `tab`.
-    pub frame_id: Option<i32>,
+    /// The frame that opened the port (0 = top frame), with `tab`. An `i64`: Firefox's subframe
+    /// ids are browsing-context ids beyond `i32` (e.g. 8589934593).
+    pub frame_id: Option<i64>,
     /// The document that opened the port (Chromium 106+, Firefox 153+).
     pub document_id: Option<String>,
     /// `"prerender"`, `"active"`, `"cached"` or `"pending_deletion"` (Chromium only).
@@ -79,7 +90,7 @@ impl MessageSender {
             url: string(value, "url"),
             origin: string(value, "origin"),
             tab: Tab::from_js(&get(value, "tab")),
-            frame_id: int(value, "frameId"),
+            frame_id: long(value, "frameId"),
             document_id: string(value, "documentId"),
             document_lifecycle: string(value, "documentLifecycle"),
             tls_channel_id: string(value, "tlsChannelId"),

@@ -17,8 +17,9 @@ use wasm_bindgen::JsValue;
 pub struct ConnectInfo {
     /// The port name the content script sees (`""` when `None`).
     pub name: Option<String>,
-    /// Connect to one frame only (0 = top frame); all frames when `None`.
-    pub frame_id: Option<i32>,
+    /// Connect to one frame only (0 = top frame); all frames when `None`. An `i64` like
+    /// [`MessageSender::frame_id`](crate::MessageSender::frame_id): Firefox's subframe ids exceed `i32`.
+    pub frame_id: Option<i64>,
     /// Connect to one document only.
     pub document_id: Option<String>,
 }
@@ -50,7 +51,7 @@ impl ConnectInfo {
     /// ```
     /// let top_only = webext_port::tabs::ConnectInfo::new().frame_id(0);
     /// ```
-    pub fn frame_id(mut self, frame_id: i32) -> Self {
+    pub fn frame_id(mut self, frame_id: i64) -> Self {
         self.frame_id = Some(frame_id);
         self
     }
@@ -71,7 +72,8 @@ impl ConnectInfo {
             let _ = Reflect::set(&info, &"name".into(), &name.into());
         }
         if let Some(frame_id) = self.frame_id {
-            let _ = Reflect::set(&info, &"frameId".into(), &frame_id.into());
+            // Exact as a JS number: frame ids come from the browser, which keeps them below 2^53.
+            let _ = Reflect::set(&info, &"frameId".into(), &(frame_id as f64).into());
         }
         if let Some(document_id) = &self.document_id {
             let _ = Reflect::set(&info, &"documentId".into(), &document_id.into());

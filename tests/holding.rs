@@ -3,6 +3,7 @@
 //! the first `OnConnect` listener. Runs under both fakes.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "lifecycle_support/mod.rs"]
 mod support;
 
 use support::*;

@@ -3,6 +3,7 @@
 //! or suspended event page (its ends go silent, its state is dropped with it).
 #![cfg(target_arch = "wasm32")]
 
+#[path = "lifecycle_support/mod.rs"]
 mod support;
 
 use std::cell::{Cell, RefCell};

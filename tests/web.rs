@@ -8,307 +8,21 @@
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
-use std::ops::Deref;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use webext_port::{
-    runtime, tabs, Allowlist, ConnectInfo, Disconnect, DisconnectListener, ErrorKind,
-    MessageListener, MessageSender, Port, PortError, State, BACKLOG_LIMIT, MESSAGE_LIMIT,
+    runtime, tabs, Allowlist, ConnectInfo, Disconnect, ErrorKind, MessageListener, MessageSender,
+    Port, PortError, State, BACKLOG_LIMIT, MESSAGE_LIMIT,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const NO_RECEIVER: &str = "Could not establish connection. Receiving end does not exist.";
-
-#[wasm_bindgen(module = "/tests/fakes/extension_fakes.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = installFake)]
-    fn install_fake(flavor: &str) -> Controller;
-
-    #[wasm_bindgen(js_name = uninstallFake)]
-    fn uninstall_fake();
-
-    /// A web page an extension lists in `externally_connectable` (Chromium's `chrome.runtime`
-    /// with only `connect`/`sendMessage`); returns the controller of the extension behind it.
-    #[wasm_bindgen(js_name = installWebPage)]
-    fn install_web_page() -> Controller;
-
-    #[wasm_bindgen(method, js_name = setFrames)]
-    fn set_frames(this: &Controller, tab_id: i32, frame_ids: Vec<i32>);
-
-    #[wasm_bindgen(method, getter, js_name = allRemotes)]
-    fn all_remotes(this: &Controller) -> Vec<Remote>;
-
-    /// Chromium: the extension was reloaded; the library's ports throw from now on.
-    #[wasm_bindgen(method, js_name = invalidateContext)]
-    fn invalidate_context(this: &Controller);
-
-    /// Removes what a content script does not have: `tabs`, `connectNative`, `onConnectExternal`.
-    #[wasm_bindgen(method, js_name = becomeContentScript)]
-    fn become_content_script(this: &Controller);
-
-    /// The fake browser: plays the other end of every port.
-    #[derive(Debug, Clone)]
-    type Controller;
-
-    #[wasm_bindgen(method, getter, js_name = lastRemote)]
-    fn last_remote(this: &Controller) -> Remote;
-
-    #[wasm_bindgen(method, setter)]
-    fn set_receiver(this: &Controller, receiver: bool);
-
-    #[wasm_bindgen(method, js_name = dispatchConnect)]
-    fn dispatch_connect(this: &Controller, name: &str) -> Remote;
-
-    #[wasm_bindgen(method, js_name = dispatchConnectExternal)]
-    fn dispatch_connect_external(this: &Controller, name: &str) -> Remote;
-
-    /// Another extension, with this id, connects to us.
-    #[wasm_bindgen(method, js_name = dispatchConnectExternal)]
-    fn dispatch_connect_external_from(this: &Controller, name: &str, id: &str) -> Remote;
-
-    /// A web page connects through `externally_connectable`: a sender without an extension id.
-    #[wasm_bindgen(method, js_name = dispatchConnectFromWebPage)]
-    fn dispatch_connect_from_web_page(this: &Controller, name: &str) -> Remote;
-
-    #[wasm_bindgen(method, getter, js_name = onConnectExternalListenerCount)]
-    fn on_connect_external_listener_count(this: &Controller) -> u32;
-
-    #[wasm_bindgen(method, getter, js_name = onConnect)]
-    fn on_connect_event(this: &Controller) -> JsValue;
-
-    #[wasm_bindgen(method, getter, js_name = onConnectListenerCount)]
-    fn on_connect_listener_count(this: &Controller) -> u32;
-
-    #[wasm_bindgen(method, getter, js_name = lastErrorReads)]
-    fn last_error_reads(this: &Controller) -> u32;
-
-    #[wasm_bindgen(method, getter, js_name = lastErrorDispatches)]
-    fn last_error_dispatches(this: &Controller) -> u32;
-
-    #[wasm_bindgen(method, getter, js_name = uncheckedLastErrors)]
-    fn unchecked_last_errors(this: &Controller) -> u32;
-
-    #[wasm_bindgen(method, js_name = peekLastError)]
-    fn peek_last_error(this: &Controller) -> JsValue;
-
-    #[wasm_bindgen(method, getter)]
-    fn opened(this: &Controller) -> u32;
-
-    /// The id of the extension the fake plays (`runtime.id`).
-    #[wasm_bindgen(method, getter, js_name = extensionId)]
-    fn extension_id(this: &Controller) -> String;
-
-    #[wasm_bindgen(method, getter, js_name = listenerErrors)]
-    fn listener_errors(this: &Controller) -> Array;
-
-    #[wasm_bindgen(method)]
-    fn settle(this: &Controller) -> js_sys::Promise;
-
-    /// The far end of one port the library holds.
-    #[derive(Debug, Clone)]
-    type Remote;
-
-    #[wasm_bindgen(method, getter)]
-    fn port(this: &Remote) -> JsValue;
-
-    #[wasm_bindgen(method, getter, js_name = libraryPort)]
-    fn library_port(this: &Remote) -> JsValue;
-
-    #[wasm_bindgen(method, getter)]
-    fn received(this: &Remote) -> Array;
-
-    #[wasm_bindgen(method, getter, js_name = disconnectCount)]
-    fn disconnect_count(this: &Remote) -> u32;
-
-    #[wasm_bindgen(method, getter, js_name = disconnectError)]
-    fn disconnect_error(this: &Remote) -> Option<String>;
-
-    #[wasm_bindgen(method, getter, js_name = libraryOpen)]
-    fn library_open(this: &Remote) -> bool;
-
-    #[wasm_bindgen(method)]
-    fn post(this: &Remote, message: &JsValue);
-
-    #[wasm_bindgen(method)]
-    fn disconnect(this: &Remote);
-
-    #[wasm_bindgen(method)]
-    fn fail(this: &Remote, message: &str);
-
-    /// The native host exits: Chromium's "Native host has exited.", Firefox's clean end.
-    #[wasm_bindgen(method, js_name = exitHost)]
-    fn exit_host(this: &Remote);
-
-    /// The native host sends a message over 1 MiB; each browser closes the port its way.
-    #[wasm_bindgen(method, js_name = hostSendsOversized)]
-    fn host_sends_oversized(this: &Remote);
-
-    #[wasm_bindgen(method, js_name = listenerCount)]
-    fn listener_count(this: &Remote, event: &str) -> u32;
-}
-
-/// One installed fake browser, for one test.
-struct Fake {
-    controller: Controller,
-    flavor: &'static str,
-}
-
-impl Fake {
-    fn install(flavor: &'static str) -> Fake {
-        Fake {
-            controller: install_fake(flavor),
-            flavor,
-        }
-    }
-
-    fn is_chromium(&self) -> bool {
-        self.flavor == "chromium"
-    }
-
-    /// Waits until everything the fake has queued was delivered (and the library's microtasks ran).
-    async fn settle(&self) {
-        JsFuture::from(self.controller.settle())
-            .await
-            .expect("settle never rejects");
-    }
-
-    /// Lets everything finish, checks no listener threw and no lastError went unread, and removes
-    /// the fake.
-    async fn finish(self) {
-        self.settle().await;
-        let errors = self.controller.listener_errors();
-        assert_eq!(errors.length(), 0, "listeners threw: {errors:?}");
-        assert_eq!(
-            self.controller.unchecked_last_errors(),
-            0,
-            "Chromium would log \"Unchecked runtime.lastError\""
-        );
-        uninstall_fake();
-    }
-}
-
-impl Deref for Fake {
-    type Target = Controller;
-    fn deref(&self) -> &Controller {
-        &self.controller
-    }
-}
-
-/// `async fn behaviour(fake) { … }` becomes `behaviour::chromium` and `behaviour::firefox`.
-macro_rules! in_both_browsers {
-    ($( $(#[$meta:meta])* async fn $name:ident($fake:ident) $body:block )*) => {$(
-        $(#[$meta])*
-        mod $name {
-            use super::*;
-
-            #[wasm_bindgen_test]
-            async fn chromium() {
-                let $fake = Fake::install("chromium");
-                $body
-                $fake.finish().await;
-            }
-
-            #[wasm_bindgen_test]
-            async fn firefox() {
-                let $fake = Fake::install("firefox");
-                $body
-                $fake.finish().await;
-            }
-        }
-    )*};
-}
-
-type Log<T> = Rc<RefCell<Vec<T>>>;
-
-fn record_messages(port: &Port) -> (Log<JsValue>, MessageListener) {
-    let log = Log::default();
-    let sink = log.clone();
-    let guard = port.on_message(move |message| sink.borrow_mut().push(message));
-    (log, guard)
-}
-
-fn record_disconnects(port: &Port) -> (Log<Disconnect>, DisconnectListener) {
-    let log = Log::default();
-    let sink = log.clone();
-    let guard = port.on_disconnect(move |reason| sink.borrow_mut().push(reason));
-    (log, guard)
-}
-
-fn record_ports() -> (Log<Port>, impl FnMut(Port)) {
-    let log = Log::default();
-    let sink = log.clone();
-    (log, move |port| sink.borrow_mut().push(port))
-}
-
-/// `JSON.stringify` of each value, `"undefined"` where it has none.
-fn jsons<'a>(values: impl IntoIterator<Item = &'a JsValue>) -> Vec<String> {
-    values
-        .into_iter()
-        .map(|value| {
-            js_sys::JSON::stringify(value)
-                .ok()
-                .and_then(|s| s.as_string())
-                .unwrap_or_else(|| "undefined".to_owned())
-        })
-        .collect()
-}
-
-fn received(remote: &Remote) -> Vec<String> {
-    jsons(remote.received().iter().collect::<Vec<_>>().iter())
-}
-
-fn parse(json: &str) -> JsValue {
-    js_sys::JSON::parse(json).expect("valid JSON")
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &key.into()).expect("Reflect.get")
-}
-
-fn object(entries: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (key, value) in entries {
-        Reflect::set(&object, &(*key).into(), value).expect("Reflect.set");
-    }
-    object.into()
-}
-
-/// Runs `body` as a JS function and returns its result (for values Rust cannot easily build).
-fn js(body: &str) -> JsValue {
-    js_sys::Function::new_no_args(body)
-        .call0(&JsValue::UNDEFINED)
-        .expect("the snippet runs")
-}
-
-/// The value of `expression`, evaluated with `w` = the window of a fresh same-origin iframe.
-fn in_other_realm(expression: &str) -> JsValue {
-    js(&format!(
-        "const frame = document.createElement('iframe');
-         document.body.appendChild(frame);
-         const w = frame.contentWindow;
-         const value = {expression};
-         frame.remove();
-         return value;"
-    ))
-}
-
-/// Waits for one microtask turn (less than a task: the fake delivers on tasks).
-async fn next_microtask() {
-    JsFuture::from(js_sys::Promise::resolve(&JsValue::UNDEFINED))
-        .await
-        .expect("resolved");
-}
-
-fn error_of(reasons: &Log<Disconnect>) -> PortError {
-    let reasons = reasons.borrow();
-    assert_eq!(reasons.len(), 1, "exactly one disconnect: {reasons:?}");
-    reasons[0].error().cloned().expect("an error disconnect")
-}
+#[macro_use]
+mod support;
+use support::*;
 
 in_both_browsers! {
     /// `runtime::connect` and `tabs::connect` return a connected port carrying the name asked for.
@@ -1670,23 +1384,28 @@ in_both_browsers! {
         let log: Log<Result<u32, PortError>> = Log::default();
         let sink = log.clone();
         let _guard = typed.on_message(move |m| sink.borrow_mut().push(m));
+        // The wire format is the value's JSON text, as a string: "7" is 7.
         remote.post(&"not a number".into());
         remote.post(&7.into());
+        remote.post(&"7".into());
         fake.settle().await;
         let results = log.borrow().clone();
-        assert_eq!(results.len(), 2, "{results:?}");
+        assert_eq!(results.len(), 3, "{results:?}");
         let err = results[0].clone().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::DecodeFailed);
-        assert_eq!(err.raw_value(), Some(&JsValue::from_str("not a number")));
+        assert_eq!(err.raw_value(), Some("not a number"));
         let same_words = PortError::new(ErrorKind::DecodeFailed, err.message());
         assert_eq!(err, same_words, "equality ignores the raw value");
         assert!(same_words.raw_value().is_none());
-        assert_eq!(results[1], Ok(7));
+        let not_text = results[1].clone().unwrap_err();
+        assert_eq!(not_text.kind(), ErrorKind::DecodeFailed, "a bare number is no typed message");
+        assert_eq!(not_text.raw_value(), Some("7"), "kept as its JSON");
+        assert_eq!(results[2], Ok(7));
         assert!(port.is_connected());
         assert_eq!(remote.disconnect_count(), 0);
         typed.send(&8).unwrap();
         fake.settle().await;
-        assert_eq!(received(&remote), ["8"]);
+        assert_eq!(received(&remote), [r#""8""#]);
     }
 
     /// A serde value goes out and comes back as the same value; one that cannot be encoded is an
@@ -1703,9 +1422,10 @@ in_both_browsers! {
         };
         typed.send(&hello).unwrap();
         fake.settle().await;
+        // On the wire: the JSON text, all ASCII (non-ASCII escaped), as one JS string.
         assert_eq!(
-            received(&remote),
-            [r#"{"text":"hello 🦀","count":3,"tags":["a","b"],"reply_to":null}"#]
+            remote.received().get(0).as_string().as_deref(),
+            Some(r#"{"text":"hello \ud83e\udd80","count":3,"tags":["a","b"],"reply_to":null}"#)
         );
         let mut replies = typed.messages();
         remote.post(&remote.received().get(0));
@@ -1760,7 +1480,7 @@ in_both_browsers! {
         let remote = fake.last_remote();
         let mut messages = port.typed::<u32, u32>().messages();
         for i in 0..1000u32 {
-            remote.post(&i.into());
+            remote.post(&i.to_string().into());
         }
         fake.settle().await;
         remote.disconnect();
@@ -1784,7 +1504,7 @@ in_both_browsers! {
         tx.send("from the sink".into()).await.unwrap();
         let (tx2, mut rx2) = port.typed::<String, String>().split();
         drop(tx2);
-        remote.post(&"to the stream".into());
+        remote.post(&r#""to the stream""#.into());
         fake.settle().await;
         assert_eq!(received(&remote), [r#""from the sink""#]);
         assert_eq!(ready_next(&mut rx2), Some(Some(Ok("to the stream".to_owned()))));
@@ -1994,5 +1714,48 @@ in_both_browsers! {
         assert_eq!(kept as usize, BACKLOG_LIMIT);
         assert_eq!(late.reason().and_then(|r| r.error().map(|e| e.kind())), Some(ErrorKind::BacklogOverflow));
         drop(full);
+    }
+}
+
+in_both_browsers! {
+    /// A native host reads JSON itself: on a `connectNative` port a typed message is the JSON
+    /// value (an object here), not its text; what the host sends back decodes from its JSON; and
+    /// what a JS number cannot carry exactly (beyond 2^53, -0.0) is refused before posting.
+    async fn typed_native_ports_carry_json_values(fake) {
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct Command {
+            cmd: String,
+            n: u64,
+        }
+        let port = runtime::connect_native("ping_pong").unwrap();
+        let remote = fake.last_remote();
+        let host = port.typed::<Command, Command>();
+        host.send(&Command { cmd: "echo".into(), n: 7 }).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#"{"cmd":"echo","n":7}"#], "an object, not a string");
+        assert!(remote.received().get(0).is_object());
+
+        let mut replies = host.messages();
+        remote.post(&parse(r#"{"cmd":"pong","n":8}"#));
+        remote.post(&"not a command".into());
+        fake.settle().await;
+        let reply = ready_next(&mut replies);
+        assert_eq!(reply, Some(Some(Ok(Command { cmd: "pong".into(), n: 8 }))));
+        let err = ready_next(&mut replies).and_then(|r| r).unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::DecodeFailed);
+        assert_eq!(err.raw_value(), Some("not a command"));
+
+        for (what, refused) in [
+            ("2^53", host.send(&Command { cmd: "big".into(), n: 1 << 53 })),
+            ("u64::MAX", host.send(&Command { cmd: "big".into(), n: u64::MAX })),
+        ] {
+            let err = refused.expect_err(what);
+            assert_eq!(err.kind(), ErrorKind::NotSerializable, "{what}: {err}");
+        }
+        let err = port.typed::<f64, f64>().send(&-0.0).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotSerializable, "{err}");
+        host.send(&Command { cmd: "safe".into(), n: (1 << 53) - 1 }).unwrap();
+        fake.settle().await;
+        assert_eq!(remote.received().length(), 2, "only the exact ones were posted");
     }
 }

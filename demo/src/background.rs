@@ -1,388 +1,205 @@
-//! The background script: stores each content script's port by tab id, replies, logs, broadcasts
-//! on `action.onClicked`, connects back with `tabs.connect`, and answers the test commands.
+//! The background script: routes each new port by name (the MDN port, the test command port,
+//! the rpc scenarios, the lifecycle tests), listens to the toolbar button, and answers the
+//! test commands clicked in the page.
 
-use crate::js::{log, object, outcome, reason, string};
+use crate::js::{self, log, outcome, reason};
+use crate::protocol::{report, Burst, Command, Reports};
+use crate::{contexts, external, mdn, native, rpc_scenarios};
+use futures::{FutureExt, StreamExt};
 use js_sys::Reflect;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use webext_port::{runtime, tabs, ConnectListener, DisconnectListener, MessageListener, Port};
+use webext_port::port_set::PortKey;
+use webext_port::{rpc, runtime, tabs, ConnectListener, Port, PortError};
 
-/// A port together with the guards that keep its listeners alive.
-pub(crate) struct Connection {
-    pub port: Port,
-    /// Held only to keep the listener registered.
-    pub _on_message: Option<MessageListener>,
-    /// Held only to keep the listener registered.
-    pub _on_disconnect: Option<DisconnectListener>,
-}
-
-#[derive(Default)]
-struct Background {
-    /// "port-from-cs" ports by tab id (MDN: `ports[p.sender.tab.id] = p`).
-    ports: HashMap<i32, Connection>,
-    /// Distinct greetings received from each tab, in arrival order.
-    received: HashMap<i32, Vec<String>>,
-    /// Ports this script opened with `tabs.connect`, kept until they close.
-    opened: Vec<Connection>,
-    /// What each watched port's on_disconnect reported, by port name.
-    watched: HashMap<String, Vec<String>>,
-    on_connect: Option<ConnectListener>,
-    on_clicked: Option<Closure<dyn FnMut(JsValue)>>,
-}
+/// The `action.onClicked` listener, kept for the background's life.
+type ClickListener = Closure<dyn FnMut(JsValue)>;
 
 thread_local! {
-    static STATE: RefCell<Background> = RefCell::new(Background::default());
-}
-
-fn with<R>(f: impl FnOnce(&mut Background) -> R) -> R {
-    STATE.with(|state| f(&mut state.borrow_mut()))
+    static ON_CONNECT: RefCell<Option<ConnectListener>> = const { RefCell::new(None) };
+    static ON_CLICKED: RefCell<Option<ClickListener>> = const { RefCell::new(None) };
 }
 
 pub fn start() {
-    crate::external::listen();
+    external::listen();
     match runtime::OnConnect::new().listen(connected) {
-        Ok(listener) => with(|bg| bg.on_connect = Some(listener)),
+        Ok(listener) => ON_CONNECT.with(|l| *l.borrow_mut() = Some(listener)),
         Err(err) => log(&format!("cannot listen for connections: {err}")),
     }
     listen_for_clicks();
 }
 
-/// `action.onClicked` → broadcast (the MDN browserAction example; MV3 calls it `action`).
-fn listen_for_clicks() {
-    let api = ["chrome", "browser"]
-        .iter()
-        .map(|ns| {
-            Reflect::get(&js_sys::global(), &JsValue::from_str(ns)).unwrap_or(JsValue::UNDEFINED)
-        })
-        .find(|ns| ns.is_object());
-    let Some(event) = api
-        .and_then(|ns| Reflect::get(&ns, &"action".into()).ok())
-        .and_then(|action| Reflect::get(&action, &"onClicked".into()).ok())
-    else {
-        return;
-    };
-    let closure = Closure::<dyn FnMut(JsValue)>::new(|_tab: JsValue| {
-        broadcast();
-    });
-    let add = Reflect::get(&event, &"addListener".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(add) = add {
-        if add.call1(&event, closure.as_ref()).is_ok() {
-            with(|bg| bg.on_clicked = Some(closure));
-        }
-    }
-}
-
-/// `runtime.onConnect`: every port from a content script.
+/// `runtime.onConnect`: every port another context opens to the background, by name.
 fn connected(port: Port) {
-    if crate::lifecycle::connected(&port) {
+    if crate::lifecycle::connected(&port) || crate::edge::receive(&port) {
         return;
     }
     match port.name() {
-        "port-from-cs" => store_content_port(port),
-        "disconnect-me" => {
-            let _ = port.disconnect();
-        }
-        "watch-me" | "double" => watch(port),
-        "late-listener" => {
-            let _ = port.post(&object(&[("greeting", "early".into())]));
-            keep_opened(Connection {
-                port,
-                _on_message: None,
-                _on_disconnect: None,
-            });
-        }
-        "two-messages" => two_messages(port),
-        "big" => {
-            // Answers how many characters the (64 MiB) string had.
-            let replies = port.clone();
-            let on_message = port
-                .on_message(move |message| {
-                    let chars = message
-                        .dyn_ref::<js_sys::JsString>()
-                        .map_or(-1.0, |s| f64::from(s.length()));
-                    let _ = replies.post(&object(&[("chars", chars.into())]));
-                })
-                .into();
-            keep_opened(Connection {
-                port,
-                _on_message: on_message,
-                _on_disconnect: None,
-            });
-        }
-        "burst" => burst(port),
+        "port-from-cs" => mdn::connected(port),
+        "typed-ping" => crate::edge::typed_pong(port),
+        "commands" => serve_commands(&port),
+        "rpc" => rpc_scenarios::serve(&port),
         "" => {
-            let tab = port.sender().and_then(|s| s.tab).and_then(|t| t.id);
-            let main = with(|bg| tab.and_then(|t| bg.ports.get(&t)).map(|c| c.port.clone()));
-            if let Some(main) = main {
-                reply(&main, "runtime_connect_default_name", "\"\"");
-            }
-            let _ = port.disconnect();
+            // Tell the opener which name arrived; it closes the port.
+            let _ = port.typed::<(), String>().send(&"\"\"".to_owned());
         }
-        other => log(&format!("ignoring a port named {other:?}")),
+        other => {
+            let name = other.to_owned();
+            test::lifecycle(port, &name)
+        }
     }
 }
 
-fn store_content_port(port: Port) {
-    let Some(tab_id) = port.sender().and_then(|s| s.tab).and_then(|t| t.id) else {
-        log("a port-from-cs port without a tab: ignored");
-        return;
+/// `action.onClicked` → the MDN broadcast (MV3 calls browserAction `action`).
+fn listen_for_clicks() {
+    let on_clicked =
+        js::api("action").and_then(|action| Reflect::get(&action, &"onClicked".into()).ok());
+    let Some(on_clicked) = on_clicked else { return };
+    let closure = Closure::<dyn FnMut(JsValue)>::new(|_tab: JsValue| {
+        mdn::broadcast();
+    });
+    if js::call(&on_clicked, "addListener", closure.as_ref()).is_some() {
+        ON_CLICKED.with(|c| *c.borrow_mut() = Some(closure));
+    }
+}
+
+/// The "commands" port of one content script: each click is a request, answered with reports.
+fn serve_commands(port: &Port) {
+    let Some(key) = PortKey::of(port) else {
+        return log("a commands port without a tab: ignored");
     };
-    let _ = port.post(&object(&[("greeting", "hi there content script!".into())]));
-    let replies = port.clone();
-    let on_message = port
-        .on_message(move |message| {
-            if let Some(greeting) = string(&message, "greeting") {
-                log(&format!(
-                    "In background script, received message from content script: {greeting}"
-                ));
-                with(|bg| {
-                    let seen = bg.received.entry(tab_id).or_default();
-                    if !seen.contains(&greeting) {
-                        seen.push(greeting);
-                    }
-                });
-            } else if let Some(cmd) = string(&message, "cmd") {
-                let arg = string(&message, "arg").unwrap_or_default();
-                command(&cmd, &arg, tab_id, &replies);
-            }
-        })
-        .into();
-    let id = port.id();
-    let on_disconnect = port.on_disconnect(move |_| {
-        // Drop the stored connection once this dispatch is over, unless a newer port from the same
-        // tab replaced it (the callback outlives a replaced entry: it belongs to the connection).
-        wasm_bindgen_futures::spawn_local(async move {
-            with(|bg| {
-                if bg.ports.get(&tab_id).is_some_and(|c| c.port.id() == id) {
-                    bg.ports.remove(&tab_id);
-                }
-            });
-        });
-    });
-    with(|bg| {
-        bg.ports.insert(
-            tab_id,
-            Connection {
-                port,
-                _on_message: on_message,
-                _on_disconnect: Some(on_disconnect),
-            },
-        )
-    });
+    rpc::serve(port, move |command: Command| {
+        run(command, key.clone()).map(Ok)
+    })
+    .forget();
 }
 
-/// On `{cmd: "send-two"}`, posts two messages.
-fn two_messages(port: Port) {
-    let sender = port.clone();
-    let on_message = port
-        .on_message(move |_| {
-            for n in 1..=2 {
-                let _ = sender.post(&object(&[("n", n.into())]));
-            }
-        })
-        .into();
-    keep_opened(Connection {
-        port,
-        _on_message: on_message,
-        _on_disconnect: None,
-    });
-}
-
-/// Counts the content script's numbered messages; on `{done}` reports whether all arrived in
-/// order, then sends 1000 numbered messages back.
-fn burst(port: Port) {
-    let expected = std::rc::Rc::new(std::cell::Cell::new(Some(0u32)));
-    let replies = port.clone();
-    let on_message = port
-        .on_message(move |message| {
-            let seq = js_sys::Reflect::get(&message, &"seq".into())
-                .ok()
-                .and_then(|v| v.as_f64());
-            match (seq, expected.get()) {
-                (Some(seq), Some(want)) if seq == f64::from(want) => expected.set(Some(want + 1)),
-                (Some(_), _) => expected.set(None),
-                (None, got) => {
-                    let summary =
-                        got.map_or("out of order".to_owned(), |n| format!("{n} in order"));
-                    let _ = replies.post(&object(&[("received", summary.into())]));
-                    for seq in 0..1000u32 {
-                        let _ = replies.post(&object(&[("seq", seq.into())]));
-                    }
-                }
-            }
-        })
-        .into();
-    keep_opened(Connection {
-        port,
-        _on_message: on_message,
-        _on_disconnect: None,
-    });
-}
-
-/// Records every disconnect of a watched port under its name. The first one is the completion
-/// signal: after a quiet period (to catch a late duplicate) the count goes to the tab's main port
-/// as `watched_<name>`.
-fn watch(port: Port) {
-    let name = port.name().to_owned();
-    let tab = port.sender().and_then(|s| s.tab).and_then(|t| t.id);
-    let guard = port.on_disconnect(move |why| {
-        let first = with(|bg| {
-            let seen = bg.watched.entry(name.clone()).or_default();
-            seen.push(reason(&why));
-            seen.len() == 1
-        });
-        if !first {
-            return;
-        }
-        wasm_bindgen_futures::spawn_local(async move {
-            crate::js::quiet_period().await;
-            let watched = with(|bg| bg.watched.remove(&name).unwrap_or_default());
-            let main = with(|bg| tab.and_then(|t| bg.ports.get(&t)).map(|c| c.port.clone()));
-            if let Some(main) = main {
-                let value = format!("{} x{}", watched.join(","), watched.len());
-                reply(&main, &format!("watched_{name}"), value);
-            }
-        });
-    });
-    let _ = port.post(&object(&[("greeting", "watching".into())]));
-    keep_opened(Connection {
-        port,
-        _on_message: None,
-        _on_disconnect: Some(guard),
-    });
-}
-
-/// Keeps a port we opened (and its guards) until it is closed; closed ones are let go.
-pub(crate) fn keep_opened(connection: Connection) {
-    with(|bg| {
-        bg.opened.retain(|c| c.port.is_connected());
-        bg.opened.push(connection);
-    });
-}
-
-/// Answers a test command over the content script's port: `{reply: key, value}`.
-pub(crate) fn reply(port: &Port, key: &str, value: impl Into<String>) {
-    let value = value.into();
-    if let Err(err) = port.post(&object(&[("reply", key.into()), ("value", value.into())])) {
-        log(&format!("cannot reply {key}: {err}"));
+async fn run(Command { cmd, arg }: Command, key: PortKey) -> Reports {
+    if let Some(reports) = native::command(&cmd).await {
+        return reports;
     }
-}
-
-/// Sends the MDN "they clicked the button!" to every stored content-script port.
-fn broadcast() -> usize {
-    let ports: Vec<Port> = with(|bg| bg.ports.values().map(|c| c.port.clone()).collect());
-    let message = object(&[("greeting", "they clicked the button!".into())]);
-    ports
-        .iter()
-        .filter(|port| port.post(&message).is_ok())
-        .count()
-}
-
-fn command(cmd: &str, arg: &str, tab_id: i32, requester: &Port) {
-    if crate::native::command(cmd, requester) || crate::external::command(cmd, arg, requester) {
-        return;
+    if let Some(reports) = external::command(&cmd, &arg).await {
+        return reports;
     }
-    match cmd {
-        "port-count" => reply(
-            requester,
+    let tab = key.tab_id;
+    match cmd.as_str() {
+        "port-count" => vec![report(
             "stored_ports",
-            with(|bg| bg.ports.len()).to_string(),
-        ),
-        "received" => {
-            let seen = with(|bg| bg.received.get(&tab_id).cloned().unwrap_or_default());
-            reply(requester, "bg_received", seen.join("|"));
+            mdn::PORTS.with(|p| p.len()).to_string(),
+        )],
+        "received" => vec![report("bg_received", test::greetings_from(tab).join("|"))],
+        "sender" => {
+            let seen =
+                mdn::port_of(&key).map_or("no port".to_owned(), |p| describe_sender(p.port()));
+            vec![report("sender_fields", seen)]
         }
-        "sender" => reply(requester, "sender_fields", describe_sender(requester)),
-        "open-probe-page" => open_probe_page(),
-        "bg-context-probe" => reply(
-            requester,
-            "context_background",
-            crate::contexts::probe(true, true),
-        ),
-        "broadcast" => {
-            let sent = broadcast();
-            reply(requester, "broadcast_sent", sent.to_string());
+        "broadcast" => vec![report(
+            "broadcast_sent",
+            mdn::broadcast().delivered.len().to_string(),
+        )],
+        "broadcast-exactly-once" => vec![report("broadcast_receivers", test::exactly_once().await)],
+        "watched" => vec![report(&format!("watched_{arg}"), test::watched(&arg).await)],
+        "open-probe-page" => {
+            open_probe_page();
+            Vec::new()
         }
-        "tabs-connect-self" => connect_back(tab_id, requester.clone()),
+        "bg-context-probe" => vec![report("context_background", contexts::probe(true, true))],
+        "rpc-timeout-in-background" => {
+            let value = rpc_scenarios::timeout_in_background(tab).await;
+            vec![report("rpc_timeout_in_background", value)]
+        }
+        "tabs-connect-self" => vec![report("tabs_connect_round_trip", connect_back(tab).await)],
         "tabs-connect-default-name" => {
-            match tabs::connect(tab_id, &tabs::ConnectInfo::new().frame_id(0)) {
-                Ok(port) => keep_opened(Connection {
-                    port,
-                    _on_message: None,
-                    _on_disconnect: None,
-                }),
-                Err(err) => reply(
-                    requester,
+            match tabs::connect(tab, &tabs::ConnectInfo::new().frame_id(0)) {
+                Ok(_) => Vec::new(), // the content script reports the name it saw
+                Err(err) => vec![report(
                     "tabs_connect_default_name",
                     format!("err:{}", err.kind()),
-                ),
+                )],
             }
         }
-        "tabs-connect-missing" => report_disconnect(
-            tabs::connect(999_999, &tabs::ConnectInfo::named("nobody")),
-            requester.clone(),
-            "tabs_connect_missing_tab",
-        ),
+        "tabs-connect-missing" => {
+            let opened = tabs::connect(999_999, &tabs::ConnectInfo::named("nobody"));
+            closing_reports(opened, "tabs_connect_missing_tab").await
+        }
         "tabs-connect-negative" => {
-            let result = tabs::connect(-1, &tabs::ConnectInfo::new()).map(|_| ());
-            reply(requester, "tabs_connect_negative_tab", outcome(&result));
+            let result = tabs::connect(-1, &tabs::ConnectInfo::new()).map(drop);
+            vec![report("tabs_connect_negative_tab", outcome(&result))]
         }
         "bg-post-after-disconnect" => {
             let result =
-                tabs::connect(tab_id, &tabs::ConnectInfo::named("bg-ephemeral")).and_then(|port| {
+                tabs::connect(tab, &tabs::ConnectInfo::named("bg-ephemeral")).and_then(|port| {
                     port.disconnect()?;
-                    port.post(&object(&[("greeting", "too late".into())]))
+                    port.typed::<(), String>().send(&"too late".to_owned())
                 });
-            reply(
-                requester,
+            vec![report(
                 "post_after_own_disconnect_background",
                 outcome(&result),
-            );
+            )]
         }
-        other => reply(requester, "unknown_command", other),
+        other => vec![report("unknown_command", other)],
+    }
+}
+
+/// How a port we opened ends, as `KEY` (`err:<kind>` or `clean`) and `KEY_detail` (the
+/// browser's words, for the log; not compared across browsers).
+pub async fn closing_reports(opened: Result<Port, PortError>, key: &str) -> Reports {
+    let port = match opened {
+        Ok(port) => port,
+        Err(err) => return vec![report(key, format!("err:{}", err.kind()))],
+    };
+    let why = port.closed().await;
+    let detail = why.error().map_or("", |e| e.message()).to_owned();
+    vec![
+        report(&format!("{key}_detail"), detail),
+        report(key, reason(&why)),
+    ]
+}
+
+/// `tabs.connect` back to the requesting tab's top frame: what does its content script answer?
+async fn connect_back(tab: i32) -> String {
+    let info = tabs::ConnectInfo::named("port-from-bg").frame_id(0);
+    let port = match tabs::connect(tab, &info) {
+        Ok(port) => port.typed::<String, String>(),
+        Err(err) => return format!("err:{}", err.kind()),
+    };
+    let _ = port.send(&"hello content script, from background".to_owned());
+    let answer = port.messages().next().await;
+    let _ = port.disconnect();
+    match answer {
+        Some(Ok(text)) => text,
+        Some(Err(err)) => format!("err:{}", err.kind()),
+        None => "closed without an answer".to_owned(),
     }
 }
 
 /// `tabs.create({url: "probe.html"})`: the extension page the context test reads.
 fn open_probe_page() {
-    let global = js_sys::global();
-    let opened = ["chrome", "browser"].iter().find_map(|ns| {
-        let ns = Reflect::get(&global, &JsValue::from_str(ns)).ok()?;
-        let tabs = Reflect::get(&ns, &"tabs".into()).ok()?;
-        let create = Reflect::get(&tabs, &"create".into()).ok()?;
-        let create = create.dyn_into::<js_sys::Function>().ok()?;
-        let options = object(&[("url", "probe.html".into())]);
-        create.call1(&tabs, &options).ok()
-    });
-    if opened.is_none() {
+    let options = js::object(&[("url", "probe.html".into())]);
+    if js::api("tabs")
+        .and_then(|tabs| js::call(&tabs, "create", &options))
+        .is_none()
+    {
         log("cannot open probe.html");
     }
 }
 
-/// What the background sees of the content script's `sender`, in a form both browsers share.
+/// What the background sees of a content script's `sender`, in a form both browsers share.
 fn describe_sender(port: &Port) -> String {
     let Some(sender) = port.sender() else {
         return "no sender".to_owned();
     };
-    let own_id = runtime_id();
-    let tab = sender.tab.as_ref();
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
     format!(
         "name={} id={} tab={} frame={} url={} origin={} document_id={}",
         port.name(),
-        if sender.id.is_some() && sender.id == own_id {
+        if sender.id.is_some() && sender.id == runtime_id() {
             "self"
         } else {
             "other"
         },
-        if tab.and_then(|t| t.id).is_some() {
-            "yes"
-        } else {
-            "no"
-        },
+        yes_no(sender.tab.as_ref().and_then(|t| t.id).is_some()),
         sender.frame_id.map_or("none".to_owned(), |f| f.to_string()),
         sender
             .url
@@ -390,76 +207,209 @@ fn describe_sender(port: &Port) -> String {
             .and_then(|u| u.split('?').next())
             .unwrap_or("none"),
         sender.origin.as_deref().unwrap_or("none"),
-        if sender.document_id.is_some() {
-            "yes"
-        } else {
-            "no"
-        },
+        yes_no(sender.document_id.is_some()),
     )
 }
 
-pub(crate) fn runtime_id() -> Option<String> {
-    ["chrome", "browser"].iter().find_map(|ns| {
-        let ns = Reflect::get(&js_sys::global(), &JsValue::from_str(ns)).ok()?;
-        let runtime = Reflect::get(&ns, &"runtime".into()).ok()?;
-        Reflect::get(&runtime, &"id".into()).ok()?.as_string()
-    })
+/// This extension's id (`runtime.id`).
+pub fn runtime_id() -> Option<String> {
+    Reflect::get(&js::api("runtime")?, &"id".into())
+        .ok()?
+        .as_string()
 }
 
-/// `tabs.connect` back to the requesting tab; replies with what the content script answered.
-fn connect_back(tab_id: i32, requester: Port) {
-    let port = match tabs::connect(
-        tab_id,
-        &tabs::ConnectInfo::named("port-from-bg").frame_id(0),
-    ) {
-        Ok(port) => port,
-        Err(err) => {
-            return reply(
-                &requester,
-                "tabs_connect_round_trip",
-                format!("err:{}", err.kind()),
+pub mod test {
+    //! The background's side of the lifecycle tests, and its bookkeeping of the MDN traffic.
+
+    use super::*;
+    use crate::js::quiet_period;
+    use futures::channel::oneshot;
+    use std::collections::{BTreeMap, HashMap};
+
+    #[derive(Default)]
+    struct Seen {
+        /// Distinct greetings from each tab, in arrival order.
+        greetings: HashMap<i32, Vec<String>>,
+        /// Reasons each watched port name was disconnected with, so far.
+        watched: HashMap<String, Vec<String>>,
+        /// Each watch's result: sent by the watch, awaited by the "watched" command.
+        watch_done: HashMap<String, oneshot::Sender<String>>,
+        watch_result: HashMap<String, oneshot::Receiver<String>>,
+        /// The exactly-once broadcast under way: its number, who got it, who answered how often.
+        broadcast: u32,
+        expected: Vec<PortKey>,
+        receipts: BTreeMap<PortKey, u32>,
+        all_in: Option<oneshot::Sender<()>>,
+    }
+
+    thread_local! {
+        static SEEN: RefCell<Seen> = RefCell::new(Seen::default());
+    }
+
+    fn with<R>(f: impl FnOnce(&mut Seen) -> R) -> R {
+        SEEN.with(|seen| f(&mut seen.borrow_mut()))
+    }
+
+    /// A greeting arrived on "port-from-cs".
+    pub fn greeting(from: &PortKey, text: String) {
+        with(|seen| {
+            let seen = seen.greetings.entry(from.tab_id).or_default();
+            if !seen.contains(&text) {
+                seen.push(text);
+            }
+        });
+    }
+
+    pub fn greetings_from(tab: i32) -> Vec<String> {
+        with(|seen| seen.greetings.get(&tab).cloned().unwrap_or_default())
+    }
+
+    /// A frame answered broadcast `n`.
+    pub fn received(from: &PortKey, n: u32) {
+        let done = with(|seen| {
+            if n != seen.broadcast {
+                return None;
+            }
+            *seen.receipts.entry(from.clone()).or_default() += 1;
+            let all = seen.expected.iter().all(|k| seen.receipts.contains_key(k));
+            all.then(|| seen.all_in.take()).flatten()
+        });
+        if let Some(done) = done {
+            let _ = done.send(());
+        }
+    }
+
+    /// Broadcasts a numbered message to every frame of every tab; each frame answers once. The
+    /// completion signal is the last expected answer; a quiet period after it catches duplicates.
+    pub async fn exactly_once() -> String {
+        let (tx, rx) = oneshot::channel();
+        let n = with(|seen| {
+            seen.broadcast += 1;
+            seen.receipts.clear();
+            seen.all_in = Some(tx);
+            seen.broadcast
+        });
+        let sent =
+            mdn::PORTS.with(|ports| ports.broadcast(&crate::protocol::ToContent::Broadcast(n)));
+        with(|seen| seen.expected = sent.delivered.clone());
+        if sent.delivered.is_empty() {
+            return "no receivers".to_owned();
+        }
+        if rx.await.is_err() {
+            return "interrupted".to_owned();
+        }
+        quiet_period().await;
+        with(|seen| {
+            let tabs: std::collections::BTreeSet<i32> =
+                seen.receipts.keys().map(|k| k.tab_id).collect();
+            let subframes = seen.receipts.keys().filter(|k| k.frame_id != 0).count();
+            let most = seen.receipts.values().max().copied().unwrap_or(0);
+            format!(
+                "receivers={} tabs={} subframes={} failed={} max_per_receiver={most}",
+                seen.receipts.len(),
+                tabs.len(),
+                subframes,
+                sent.failed.len(),
             )
-        }
-    };
-    let _ = port.post(&object(&[(
-        "greeting",
-        "hello content script, from background".into(),
-    )]));
-    let answered = port.clone();
-    let on_message = port
-        .on_message(move |message| {
-            let greeting = string(&message, "greeting").unwrap_or_default();
-            reply(&requester, "tabs_connect_round_trip", greeting);
-            let _ = answered.disconnect();
         })
-        .into();
-    keep_opened(Connection {
-        port,
-        _on_message: on_message,
-        _on_disconnect: None,
-    });
-}
+    }
 
-/// Replies with how a port we opened was disconnected (e.g. `err:no_receiver`).
-pub(crate) fn report_disconnect(
-    opened: Result<Port, webext_port::PortError>,
-    requester: Port,
-    key: &'static str,
-) {
-    match opened {
-        Ok(port) => {
-            let guard = port.on_disconnect(move |why| {
-                // The browser's own words, for the test log (not compared across browsers).
-                let detail = why.error().map_or("", |e| e.message()).to_owned();
-                reply(&requester, &format!("{key}_detail"), detail);
-                reply(&requester, key, reason(&why));
-            });
-            keep_opened(Connection {
-                port,
-                _on_message: None,
-                _on_disconnect: Some(guard),
-            });
+    /// The end of the watch on ports named `name`: `"<reasons> x<count>"`.
+    pub async fn watched(name: &str) -> String {
+        match with(|seen| seen.watch_result.remove(name)) {
+            Some(result) => result.await.unwrap_or_else(|_| "interrupted".to_owned()),
+            None => "not watched".to_owned(),
         }
-        Err(err) => reply(&requester, key, format!("err:{}", err.kind())),
+    }
+
+    /// The lifecycle-test ports, by name.
+    pub fn lifecycle(port: Port, name: &str) {
+        match name {
+            "disconnect-me" => {
+                let _ = port.disconnect();
+            }
+            "watch-me" | "double" => watch(port),
+            "late-listener" => {
+                // Posted at once; the content script adds its listener only after it arrived.
+                let _ = port.typed::<(), String>().send(&"early".to_owned());
+            }
+            "two-messages" => {
+                let typed = port.typed::<(), u32>();
+                let replies = typed.clone();
+                typed
+                    .on_message(move |_| {
+                        for n in 1..=2 {
+                            let _ = replies.send(&n);
+                        }
+                    })
+                    .forget();
+            }
+            "big" => {
+                // Answers how many characters the (64 MiB) string had; read raw, not decoded.
+                let replies = port.typed::<(), f64>();
+                port.on_message(move |message| {
+                    let chars = message
+                        .dyn_ref::<js_sys::JsString>()
+                        .map_or(-1.0, |s| f64::from(s.length()));
+                    let _ = replies.send(&chars);
+                })
+                .forget();
+            }
+            "burst" => burst(port.typed()),
+            other => log(&format!("ignoring a port named {other:?}")),
+        }
+    }
+
+    /// Records every disconnect of a watched port under its name. The first one is the
+    /// completion signal: after a quiet period (to catch a late duplicate) the count is ready.
+    fn watch(port: Port) {
+        let name = port.name().to_owned();
+        let (done, result) = oneshot::channel();
+        with(|seen| {
+            seen.watch_done.insert(name.clone(), done);
+            seen.watch_result.insert(name.clone(), result);
+        });
+        port.on_disconnect(move |why| {
+            let first = with(|seen| {
+                let reasons = seen.watched.entry(name.clone()).or_default();
+                reasons.push(reason(&why));
+                reasons.len() == 1
+            });
+            if first {
+                wasm_bindgen_futures::spawn_local(async move {
+                    quiet_period().await;
+                    let (reasons, done) = with(|seen| {
+                        (
+                            seen.watched.remove(&name).unwrap_or_default(),
+                            seen.watch_done.remove(&name),
+                        )
+                    });
+                    if let Some(done) = done {
+                        let _ = done.send(format!("{} x{}", reasons.join(","), reasons.len()));
+                    }
+                });
+            }
+        });
+        let _ = port.typed::<(), String>().send(&"watching".to_owned());
+    }
+
+    /// Counts the content script's numbered messages; on `Done` reports whether all arrived in
+    /// order, then sends 1000 numbered messages back.
+    fn burst(port: webext_port::TypedPort<Burst, Burst>) {
+        let mut expected = Some(0u32);
+        let replies = port.clone();
+        port.on_message(move |message| match message {
+            Ok(Burst::Seq(seq)) if expected == Some(seq) => expected = Some(seq + 1),
+            Ok(Burst::Done(_)) => {
+                let summary =
+                    expected.map_or("out of order".to_owned(), |n| format!("{n} in order"));
+                let _ = replies.send(&Burst::Received(summary));
+                for seq in 0..1000u32 {
+                    let _ = replies.send(&Burst::Seq(seq));
+                }
+            }
+            _ => expected = None,
+        })
+        .forget();
     }
 }

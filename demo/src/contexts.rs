@@ -2,6 +2,8 @@
 //! page, a content script, and web pages with and without `externally_connectable`. Each entry
 //! point reports `ok` or `err:<kind>` from the call itself (any port it opened is closed at once).
 
+use crate::protocol::{FromContent, ToContent};
+use futures::StreamExt;
 use wasm_bindgen::prelude::*;
 use webext_port::{runtime, tabs, ConnectInfo, Port, PortError};
 
@@ -81,32 +83,26 @@ pub fn web_page_hello(extension_id: &str, done: js_sys::Function) {
         let _ = done.call1(&JsValue::UNDEFINED, &value.into());
     };
     let port = match runtime::connect_external(extension_id, &ConnectInfo::named("web-page")) {
-        Ok(port) => port,
+        Ok(port) => port.typed::<ToContent, FromContent>(),
         Err(err) => return report(format!("err:{}", err.kind())),
     };
-    let report = std::rc::Rc::new(report);
-    let on_reply = report.clone();
-    let closing = port.clone();
-    let listener = port.on_message(move |message| {
-        on_reply(crate::js::string(&message, "greeting").unwrap_or_default());
-        let _ = closing.disconnect();
+    let _ = port.send(&FromContent::Greeting("hello from a web page".into()));
+    wasm_bindgen_futures::spawn_local(async move {
+        let value = match port.messages().next().await {
+            Some(Ok(ToContent::Greeting(text))) => text,
+            Some(Ok(other)) => format!("unexpected {other:?}"),
+            Some(Err(err)) => format!("err:{}", err.kind()),
+            None => crate::js::reason(&port.closed().await),
+        };
+        let _ = port.disconnect();
+        report(value);
     });
-    let on_closed = report.clone();
-    let closed = port.on_disconnect(move |why| on_closed(crate::js::reason(&why)));
-    let _ = port.post(&crate::js::object(&[(
-        "greeting",
-        "hello from a web page".into(),
-    )]));
-    // The page lives only for this one exchange: keep the guards until the port closes.
-    KEPT.with(|kept| kept.borrow_mut().push((port, Some(listener), closed)));
 }
 
-type Kept = (
-    Port,
-    Option<webext_port::MessageListener>,
-    webext_port::DisconnectListener,
-);
-
-thread_local! {
-    static KEPT: std::cell::RefCell<Vec<Kept>> = Default::default();
+/// `runtime.getURL(path)`: where the test opens the demo's extension page.
+pub fn extension_url(path: &str) -> String {
+    crate::js::api("runtime")
+        .and_then(|runtime| crate::js::call(&runtime, "getURL", &path.into()))
+        .and_then(|url| url.as_string())
+        .unwrap_or_default()
 }

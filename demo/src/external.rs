@@ -1,16 +1,41 @@
-//! Test commands for extension ↔ extension ports, against the peer extension (`peer/`).
-//! The peer's id comes from the test as the command's `arg` (it differs per browser).
+//! Test commands for extension ↔ extension ports, against the peer extension (`peer/`), as
+//! async functions that answer with the observations to show. The peer's id comes from the test
+//! as the command's `arg` (it differs per browser).
 
-use crate::background::{keep_opened, reply, report_disconnect, runtime_id, Connection};
-use crate::js::{object, reason, string};
+use crate::background::{closing_reports, runtime_id};
+use crate::js::{log, reason};
+use crate::protocol::{report, FromContent, Reports, ToContent};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use webext_port::{runtime, Allowlist, ConnectInfo, ConnectListener, Port};
+use webext_port::{runtime, Allowlist, ConnectInfo, ConnectListener, Port, TypedPort};
 
 /// The peer's ids: Chromium's (from the `key` in peer/manifest.json) and Firefox's gecko id.
 pub const PEER_IDS: [&str; 2] = [
     "eeipkioiegfamkjepdbdpahhcblbddbb",
     "webext-port-peer@example.org",
 ];
+
+/// What the peer understands (see `peer/src/lib.rs`): a greeting or a command.
+#[derive(Serialize, Debug, Default)]
+struct ToPeer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    greeting: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cmd: Option<&'static str>,
+}
+
+/// What the peer says: an echo of our greeting (with what it saw of us), or what its own
+/// connection back to us saw.
+#[derive(Deserialize, Debug, Default)]
+struct FromPeer {
+    echo: Option<String>,
+    caller: Option<String>,
+    name: Option<String>,
+    peer_saw: Option<String>,
+}
+
+type Peer = TypedPort<FromPeer, ToPeer>;
 
 struct External {
     /// Who may open external ports to the demo; a test swaps it to see the peer refused.
@@ -20,7 +45,6 @@ struct External {
     accepted_from: Option<String>,
     /// Sender id of the last external port the allowlist refused.
     rejected_from: Option<String>,
-    accepted: Vec<Connection>,
 }
 
 thread_local! {
@@ -29,7 +53,6 @@ thread_local! {
         listener: None,
         accepted_from: None,
         rejected_from: None,
-        accepted: Vec::new(),
     });
 }
 
@@ -44,16 +67,19 @@ pub fn listen() {
         if is_web_page(&port) {
             // A web page on an externally_connectable origin (Chromium only): it has no
             // extension id for the allowlist; answer its greeting and let it close.
-            let _ = port.post(&object(&[("greeting", "welcome web page".into())]));
-            return keep_opened(Connection {
-                port,
-                _on_message: None,
-                _on_disconnect: None,
-            });
+            let page = port.typed::<FromContent, ToContent>();
+            let _ = page.send(&ToContent::Greeting("welcome web page".into()));
+            return;
         }
         let allowlist = with(|ext| ext.allowlist.clone());
         match allowlist.admit(port) {
-            Ok(port) => accepted(port),
+            Ok(port) => {
+                with(|ext| ext.accepted_from = port.sender().and_then(|s| s.id));
+                let _ = port.typed::<(), ToPeer>().send(&ToPeer {
+                    greeting: Some("welcome peer"),
+                    ..ToPeer::default()
+                });
+            }
             Err(rejected) => {
                 with(|ext| ext.rejected_from = rejected.into_sender().and_then(|s| s.id))
             }
@@ -61,7 +87,7 @@ pub fn listen() {
     });
     match listener {
         Ok(listener) => with(|ext| ext.listener = Some(listener)),
-        Err(err) => crate::js::log(&format!("cannot listen for external ports: {err}")),
+        Err(err) => log(&format!("cannot listen for external ports: {err}")),
     }
 }
 
@@ -75,20 +101,6 @@ fn allow(ids: &[&str]) {
     with(|ext| ext.allowlist = Allowlist::new(ids.iter().copied()));
 }
 
-fn accepted(port: Port) {
-    let id = port.sender().and_then(|s| s.id);
-    let _ = port.post(&object(&[("greeting", "welcome peer".into())]));
-    with(|ext| {
-        ext.accepted_from = id;
-        ext.accepted.retain(|c| c.port.is_connected());
-        ext.accepted.push(Connection {
-            port,
-            _on_message: None,
-            _on_disconnect: None,
-        });
-    });
-}
-
 /// "peer" when `id` is one of the peer's ids, else what it is.
 fn who(id: Option<String>) -> String {
     match id {
@@ -98,122 +110,119 @@ fn who(id: Option<String>) -> String {
     }
 }
 
-/// Runs `cmd` if it is an external one; `false` if it is not.
-pub fn command(cmd: &str, arg: &str, requester: &Port) -> bool {
-    let requester = requester.clone();
-    match cmd {
-        "external-round-trip" => round_trip(arg, requester),
-        "external-connect-back" => connect_back(arg, requester, "external_accepted_round_trip"),
+fn open(peer: &str) -> Result<Peer, webext_port::PortError> {
+    runtime::connect_external(peer, &ConnectInfo::named("from-demo")).map(|p| p.typed())
+}
+
+/// Runs `cmd` if it is an external one; `None` if it is not.
+pub async fn command(cmd: &str, peer: &str) -> Option<Reports> {
+    let unknown = |id| runtime::connect_external(id, &ConnectInfo::new());
+    Some(match cmd {
+        "external-round-trip" => round_trip(peer).await,
+        "external-connect-back" => connect_back(peer, "external_accepted_round_trip").await,
         "external-rejected" => {
             // Only an id that is not the peer's: the peer's call back must be refused.
             allow(&["somebody-else@example.org"]);
-            connect_back(arg, requester, "external_rejected_by_allowlist");
+            let reports = connect_back(peer, "external_rejected_by_allowlist").await;
+            allow(&PEER_IDS);
+            reports
         }
-        "external-unknown-id" => report_disconnect(
-            runtime::connect_external("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &ConnectInfo::new()),
-            requester,
-            "external_unknown_id",
-        ),
-        "external-malformed-id" => report_disconnect(
-            runtime::connect_external("not an id!", &ConnectInfo::new()),
-            requester,
-            "external_malformed_id",
-        ),
-        "external-gecko-style-id" => report_disconnect(
-            runtime::connect_external("nonexistent@example.org", &ConnectInfo::new()),
-            requester,
-            "external_gecko_style_unknown_id",
-        ),
-        "external-peer-disconnects" => {
-            match runtime::connect_external(arg, &ConnectInfo::named("from-demo")) {
-                Ok(port) => {
-                    let _ = port.post(&object(&[("cmd", "disconnect".into())]));
-                    report_disconnect(Ok(port), requester, "external_peer_disconnects");
-                }
-                Err(err) => reply(
-                    &requester,
-                    "external_peer_disconnects",
-                    format!("err:{}", err.kind()),
-                ),
-            }
-        }
-        _ => return false,
-    }
-    true
-}
-
-/// Demo → peer: a greeting comes back echoed, with the caller id the peer saw.
-fn round_trip(peer: &str, requester: Port) {
-    let port = match runtime::connect_external(peer, &ConnectInfo::named("from-demo")) {
-        Ok(port) => port,
-        Err(err) => {
-            return reply(
-                &requester,
-                "external_round_trip",
-                format!("err:{}", err.kind()),
+        "external-unknown-id" => {
+            closing_reports(
+                unknown("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+                "external_unknown_id",
             )
+            .await
         }
-    };
-    let closing = port.clone();
-    let on_message = port
-        .on_message(move |message| {
-            reply(
-                &requester,
-                "external_round_trip",
-                string(&message, "echo").unwrap_or_default(),
-            );
-            let caller = string(&message, "caller");
-            let seen = if caller.is_some() && caller == runtime_id() {
-                "self".to_owned()
-            } else {
-                format!("{caller:?}")
-            };
-            reply(&requester, "external_peer_sees_caller_id", seen);
-            reply(
-                &requester,
-                "external_port_name_at_peer",
-                string(&message, "name").unwrap_or_default(),
-            );
-            let _ = closing.disconnect();
-        })
-        .into();
-    let _ = port.post(&object(&[("greeting", "hello peer".into())]));
-    keep_opened(Connection {
-        port,
-        _on_message: on_message,
-        _on_disconnect: None,
-    });
+        "external-malformed-id" => {
+            closing_reports(unknown("not an id!"), "external_malformed_id").await
+        }
+        "external-gecko-style-id" => {
+            closing_reports(
+                unknown("nonexistent@example.org"),
+                "external_gecko_style_unknown_id",
+            )
+            .await
+        }
+        "external-peer-disconnects" => {
+            let port = open(peer);
+            if let Ok(port) = &port {
+                let _ = port.send(&ToPeer {
+                    cmd: Some("disconnect"),
+                    ..ToPeer::default()
+                });
+            }
+            closing_reports(port.map(|p| p.port().clone()), "external_peer_disconnects").await
+        }
+        _ => return None,
+    })
 }
 
-/// Demo → peer → (peer calls back) → demo's allowlisted onConnectExternal. The peer tells us over
-/// the first port what its call back saw: our welcome, or its disconnect.
-fn connect_back(peer: &str, requester: Port, key: &'static str) {
-    let port = match runtime::connect_external(peer, &ConnectInfo::named("from-demo")) {
+/// Demo → peer: a greeting comes back echoed, with the caller id and port name the peer saw.
+async fn round_trip(peer: &str) -> Reports {
+    let port = match open(peer) {
         Ok(port) => port,
-        Err(err) => return reply(&requester, key, format!("err:{}", err.kind())),
+        Err(err) => return vec![report("external_round_trip", format!("err:{}", err.kind()))],
     };
-    let on_message = port
-        .on_message(move |message| {
-            let Some(saw) = string(&message, "peer_saw") else {
-                return;
-            };
-            let (from, value) = if key == "external_rejected_by_allowlist" {
-                allow(&PEER_IDS);
-                (with(|ext| ext.rejected_from.take()), saw)
-            } else {
-                (with(|ext| ext.accepted_from.take()), saw)
-            };
-            reply(&requester, key, value);
-            reply(&requester, &format!("{key}_sender"), who(from));
-        })
-        .into();
-    let on_disconnect = Some(
-        port.on_disconnect(|why| crate::js::log(&format!("peer port closed: {}", reason(&why)))),
-    );
-    let _ = port.post(&object(&[("cmd", "connect-back".into())]));
-    keep_opened(Connection {
-        port,
-        _on_message: on_message,
-        _on_disconnect: on_disconnect,
+    let _ = port.send(&ToPeer {
+        greeting: Some("hello peer"),
+        ..ToPeer::default()
     });
+    let answer = port.messages().next().await;
+    let _ = port.disconnect();
+    let Some(Ok(answer)) = answer else {
+        return vec![report(
+            "external_round_trip",
+            format!("no answer: {answer:?}"),
+        )];
+    };
+    let seen = if answer.caller.is_some() && answer.caller == runtime_id() {
+        "self".to_owned()
+    } else {
+        format!("{:?}", answer.caller)
+    };
+    vec![
+        report("external_round_trip", answer.echo.unwrap_or_default()),
+        report("external_peer_sees_caller_id", seen),
+        report(
+            "external_port_name_at_peer",
+            answer.name.unwrap_or_default(),
+        ),
+    ]
+}
+
+/// Demo → peer → (peer calls back) → demo's allowlisted onConnectExternal. The peer tells us
+/// over the first port what its call back saw: our welcome, or its disconnect.
+async fn connect_back(peer: &str, key: &str) -> Reports {
+    let port = match open(peer) {
+        Ok(port) => port,
+        Err(err) => return vec![report(key, format!("err:{}", err.kind()))],
+    };
+    let mut messages = port.messages();
+    let _ = port.send(&ToPeer {
+        cmd: Some("connect-back"),
+        ..ToPeer::default()
+    });
+    let saw = loop {
+        match messages.next().await {
+            Some(Ok(FromPeer {
+                peer_saw: Some(saw),
+                ..
+            })) => break saw,
+            Some(_) => continue,
+            None => break format!("closed: {}", reason(&port.closed().await)),
+        }
+    };
+    let from = with(|ext| {
+        if key == "external_rejected_by_allowlist" {
+            ext.rejected_from.take()
+        } else {
+            ext.accepted_from.take()
+        }
+    });
+    let _ = port.disconnect();
+    vec![
+        report(key, saw),
+        report(&format!("{key}_sender"), who(from)),
+    ]
 }

@@ -1,4 +1,4 @@
-//! Small helpers for building and reading plain JS message objects, timers and logging.
+//! Small helpers: a JS object for the tests that post raw values, timers, logging, outcomes.
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -28,13 +28,6 @@ pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
         let _ = Reflect::set(&object, &JsValue::from_str(key), value);
     }
     object.into()
-}
-
-/// `value[key]` as a string, if it is one.
-pub fn string(value: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(value, &JsValue::from_str(key))
-        .ok()
-        .and_then(|v| v.as_string())
 }
 
 /// A future that resolves after `ms` milliseconds (works in pages and service workers).
@@ -80,13 +73,25 @@ pub fn after_first_raw_message(raw: &JsValue, f: impl FnOnce() + 'static) {
     *listener.borrow_mut() = Some(closure);
 }
 
-/// `target[method](argument)`, ignoring failures (test plumbing only).
-fn call(target: &JsValue, method: &str, argument: &JsValue) {
-    if let Ok(function) = Reflect::get(target, &method.into()) {
-        if let Some(function) = function.dyn_ref::<js_sys::Function>() {
-            let _ = function.call1(target, argument);
-        }
-    }
+/// `target[method](argument)`; `None` when there is no such method or it throws.
+pub fn call(target: &JsValue, method: &str, argument: &JsValue) -> Option<JsValue> {
+    let function = Reflect::get(target, &method.into()).ok()?;
+    function
+        .dyn_ref::<js_sys::Function>()?
+        .call1(target, argument)
+        .ok()
+}
+
+/// `chrome.<namespace>` (or `browser.<namespace>`) here, for the few extension APIs the library
+/// does not wrap (`action.onClicked`, `tabs.create`, `runtime.getURL`, `runtime.id`).
+pub fn api(namespace: &str) -> Option<JsValue> {
+    let global = global_this();
+    ["chrome", "browser"]
+        .iter()
+        .filter_map(|ns| Reflect::get(&global, &(*ns).into()).ok())
+        .filter(|ns| ns.is_object())
+        .filter_map(|ns| Reflect::get(&ns, &namespace.into()).ok())
+        .find(|api| api.is_object())
 }
 
 /// `console.log` with a prefix, as the MDN example logs what it receives.

@@ -1,22 +1,29 @@
-//! The demo extension: the MDN `runtime.Port` examples in Rust, plus the commands the end-to-end
-//! tests click to make each browser show what crossed its ports.
+//! The demo extension: the MDN `runtime.Port` example in Rust ([`mdn`]), plus the commands the
+//! end-to-end tests click to make each browser show what crossed its ports.
 //!
-//! Protocol (content ↔ background over the "port-from-cs" port):
-//! - content → background: `{greeting}` (MDN) or `{cmd}` (a test command);
-//! - background → content: `{greeting}` (MDN reply and broadcast) or `{reply, value}` (command result).
+//! - `mdn`: the MDN example itself, both sides, typed, with a `PortSet` in the background;
+//! - `protocol`: every message as a Rust type;
+//! - `content`: the content script's page plumbing and the tests that run there; commands it
+//!   does not run itself are requests to the background ([`webext_port::rpc`] on "commands");
+//! - `background`: routes ports by name, answers the commands;
+//! - `rpc_scenarios`, `native`, `external`, `contexts`: the scenarios of each area.
 //!
 //! The content script shows every observation in the page as `<output id="r-KEY">VALUE</output>`.
 
 mod background;
 mod content;
 mod contexts;
+mod edge;
 mod external;
 mod js;
 mod lifecycle;
 mod lifecycle_bfcache;
 mod lifecycle_leak;
 mod lifecycle_stream;
+mod mdn;
 mod native;
+mod protocol;
+mod rpc_scenarios;
 
 use wasm_bindgen::prelude::*;
 

@@ -13,6 +13,13 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use webext_port::{runtime, ConnectInfo, Port};
 
+/// `value[key]` as a string, if it is one.
+pub(crate) fn string(value: &JsValue, key: &str) -> Option<String> {
+    js_sys::Reflect::get(value, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
 /// Messages each cold port posts right after connecting (then an `{end}` marker).
 pub const COLD_MESSAGES: u32 = 5;
 
@@ -48,7 +55,7 @@ fn cold_connect(arg: &str) {
             Err(err) => return report("cold", &format!("connect failed: {err}")),
         };
         port.on_message(|message| {
-            if let Some(verdict) = crate::js::string(&message, "cold") {
+            if let Some(verdict) = string(&message, "cold") {
                 report("cold", &verdict);
             }
         })

@@ -6,7 +6,8 @@
 //! into the kept port and reports `bf_query` = "disconnect=<what it saw> post=<outcome>".
 
 use crate::content::report;
-use crate::js::{object, outcome, reason, string};
+use crate::js::{object, outcome, reason};
+use crate::lifecycle::string;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -2,7 +2,9 @@
 //! checks each observed value, checks that both browsers agree, and writes `conformance.json`.
 //!
 //! `cargo run -p webext-port-e2e -- --dist DIR --out FILE`
+//! `cargo run -p webext-port-e2e -- bench --dist DIR-BENCH --native-manifests DIR --out FILE` (see bench.rs)
 
+mod bench;
 mod browsers;
 mod conformance;
 mod lifecycle;
@@ -121,7 +123,38 @@ fn observe(
     }
 }
 
+/// What a run needs before any browser starts: `dist` built (else "run BUILD first"), the log
+/// folder beside `out`, and the page server (serving `dist/pkg/` too). `who` prefixes messages.
+pub(crate) fn start(
+    dist: &std::path::Path,
+    out: &std::path::Path,
+    who: &str,
+    build: &str,
+) -> Result<(PathBuf, server::Server), ExitCode> {
+    if !dist.join("manifest.json").is_file() {
+        eprintln!(
+            "{who}: {} has no manifest.json: run {build} first",
+            dist.display()
+        );
+        return Err(ExitCode::from(2));
+    }
+    let logs = out
+        .parent()
+        .map(|p| p.join("test-logs"))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let _ = std::fs::create_dir_all(&logs);
+    server::Server::start(dist.join("pkg"))
+        .map(|server| (logs, server))
+        .map_err(|e| {
+            eprintln!("{who}: cannot start the page server: {e}");
+            ExitCode::from(2)
+        })
+}
+
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("bench") {
+        return bench::main(std::env::args().skip(2));
+    }
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
@@ -129,25 +162,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if !args.dist.join("manifest.json").is_file() {
-        eprintln!(
-            "e2e: {} has no manifest.json: run ./build.sh first",
-            args.dist.display()
-        );
-        return ExitCode::from(2);
-    }
-    let logs = args
-        .out
-        .parent()
-        .map(|p| p.join("test-logs"))
-        .unwrap_or_else(|| PathBuf::from("."));
-    let _ = std::fs::create_dir_all(&logs);
-    let server = match server::Server::start(args.dist.join("pkg")) {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("e2e: cannot start the page server: {e}");
-            return ExitCode::from(2);
-        }
+    let (logs, server) = match start(&args.dist, &args.out, "e2e", "./build.sh") {
+        Ok(started) => started,
+        Err(code) => return code,
     };
     let origin = server.origin();
     let chromium = observe(Kind::Chromium, &args, &origin, &logs);
@@ -165,6 +182,7 @@ fn main() -> ExitCode {
         })
     };
     for (scenario, want) in scenarios::expected(&origin) {
+        let scenario = scenario.as_str();
         let got_chromium = missing(&chromium, scenario);
         let got_firefox = missing(&firefox, scenario);
         let precheck = scenarios::is_precheck(scenario);

@@ -5,6 +5,7 @@
 
 use crate::webdriver::{Result, Session};
 use std::time::Duration;
+use webext_port::test_support::edge_cases;
 
 /// One observed value per scenario, in the order run.
 pub type Observations = Vec<(String, String)>;
@@ -68,12 +69,24 @@ pub const PRECHECKS: &[&str] = &[
 
 /// Whether `scenario` is a library pre-check rather than a browser scenario.
 pub fn is_precheck(scenario: &str) -> bool {
-    PRECHECKS.contains(&scenario)
+    // An edge value the codec refuses is refused at encode, before any port exists.
+    let refused_at_encode = edge_cases().iter().any(|c| {
+        edge_scenario(c.name) == scenario && c.expected.starts_with("err:not_serializable")
+    });
+    PRECHECKS.contains(&scenario) || refused_at_encode
 }
 
+/// The scenario of one edge value of the codec's table.
+fn edge_scenario(name: &str) -> String {
+    format!("edge_{name}")
+}
+
+/// The typed async round trip's outcome: u64::MAX and a non-BMP character, echoed.
+const TYPED_ROUND_TRIP: &str = "pong n=18446744073709551615 text=\u{1D11E}";
+
 /// The expected outcome of every scenario; `{origin}` is the test server's origin.
-pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
-    [
+pub fn expected(origin: &str) -> Vec<(String, String)> {
+    let fixed: Vec<(&str, String)> = vec![
         ("content_to_background_reply", "hi there content script!".to_owned()),
         ("background_received_greetings", "hello from content script|they clicked the page!".to_owned()),
         (
@@ -138,6 +151,26 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
         ("external_malformed_id", "err:no_receiver".to_owned()),
         ("external_gecko_style_unknown_id", "err:no_receiver".to_owned()),
         ("external_peer_disconnects", "clean".to_owned()),
+        // Request/response (webext_port::rpc), content ↔ background, each over a fresh port.
+        ("rpc_round_trip", "ping".to_owned()),
+        ("rpc_concurrent_requests", "20 of 20 got their own answer".to_owned()),
+        ("rpc_handler_error", "err:handler_failed: no such thing".to_owned()),
+        ("rpc_timeout", "err:timed_out then still answering".to_owned()),
+        // The other way: the background asks a content script (its timer in the background).
+        (
+            "rpc_timeout_in_background",
+            "err:timed_out then still answering".to_owned(),
+        ),
+        // Every request in flight fails with the disconnect, none hangs (the output would never
+        // appear): the background disconnects, or we do.
+        ("rpc_disconnect_in_flight", "6 pending: disconnected x6".to_owned()),
+        ("rpc_own_disconnect_in_flight", "5 pending: disconnected x5".to_owned()),
+        // A port-set broadcast across two tabs, one with the content script in an iframe too:
+        // each of the three frames answers once (completion: the last answer, then a quiet period).
+        (
+            "broadcast_each_frame_exactly_once",
+            "receivers=3 tabs=2 subframes=1 failed=0 max_per_receiver=1".to_owned(),
+        ),
         // The 64 MiB rule (Chromium's limit) on extension ports, in both browsers.
         ("post_over_64_mib", "err:message_too_large".to_owned()),
         // Firefox 153 exposes runtime.connectNative to content scripts, but the port closes at
@@ -175,9 +208,17 @@ pub fn expected(origin: &str) -> Vec<(&'static str, String)> {
              on_connect_external=err:not_in_extension"
                 .to_owned(),
         ),
-    ]
-    .into_iter()
-    .collect()
+        // Typed messages over real ports: the codec's edge values, decoded by the background.
+        ("typed_async_round_trip", TYPED_ROUND_TRIP.to_owned()),
+    ];
+    let edges = edge_cases()
+        .into_iter()
+        .map(|case| (edge_scenario(case.name), case.expected.to_owned()));
+    fixed
+        .into_iter()
+        .map(|(scenario, want)| (scenario.to_owned(), want))
+        .chain(edges)
+        .collect()
 }
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -394,6 +435,11 @@ const STEPS: &[Step] = &[
         "content_script_connect_native_browser",
         "content_script_connect_native_browser",
     ),
+    Step::Click(
+        "typed_async_round_trip",
+        "typed-round-trip",
+        "typed_async_round_trip",
+    ),
     Step::Click("post_over_64_mib", "post-over-64mib", "post_over_64_mib"),
     Step::Click(
         "post_exactly_64_mib",
@@ -409,6 +455,33 @@ const STEPS: &[Step] = &[
         "context_background",
         "bg-context-probe",
         "context_background",
+    ),
+    Step::Click("rpc_round_trip", "rpc-round-trip", "rpc_round_trip"),
+    Step::Click(
+        "rpc_concurrent_requests",
+        "rpc-concurrent",
+        "rpc_concurrent_requests",
+    ),
+    Step::Click(
+        "rpc_handler_error",
+        "rpc-handler-error",
+        "rpc_handler_error",
+    ),
+    Step::Click("rpc_timeout", "rpc-timeout", "rpc_timeout"),
+    Step::Click(
+        "rpc_timeout_in_background",
+        "rpc-timeout-in-background",
+        "rpc_timeout_in_background",
+    ),
+    Step::Click(
+        "rpc_disconnect_in_flight",
+        "rpc-disconnect-in-flight",
+        "rpc_disconnect_in_flight",
+    ),
+    Step::Click(
+        "rpc_own_disconnect_in_flight",
+        "rpc-own-disconnect-in-flight",
+        "rpc_own_disconnect_in_flight",
     ),
 ];
 
@@ -438,6 +511,29 @@ impl Run<'_> {
             .and_then(|()| self.session.click_css(&selector))
             .and_then(|()| self.session.wait_output(key, WAIT));
         self.note(scenario, value);
+    }
+
+    /// Waits until the background holds three content-script ports (tab one, and the framed tab's
+    /// top frame and iframe: the iframe connects on its own schedule), then broadcasts to all.
+    fn broadcast_exactly_once(&mut self) {
+        let start = std::time::Instant::now();
+        loop {
+            self.click(
+                "stored_ports_before_frames_broadcast",
+                "port-count",
+                "stored_ports",
+            );
+            let (_, count) = self.seen.pop().unwrap_or_default();
+            if count == "3" || start.elapsed() > WAIT {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.click(
+            "broadcast_each_frame_exactly_once",
+            "broadcast-exactly-once",
+            "broadcast_receivers",
+        );
     }
 
     fn step(&mut self, step: &Step, peer_id: &str) {
@@ -570,6 +666,16 @@ pub fn run(session: &Session, origin: &str, ids: &Ids) -> Observations {
         run.step(step, peer_id);
     }
 
+    // Every edge value of the codec's table, one port each, all sent by one click.
+    let clicked = session.click_css("[data-cmd=\"edge-values\"]");
+    for case in edge_cases() {
+        let scenario = edge_scenario(case.name);
+        let value = clicked
+            .clone()
+            .and_then(|()| session.wait_output(&scenario, WAIT));
+        run.note(&scenario, value);
+    }
+
     // Closing the second tab disconnects its port; the background must drop it. Asked until it
     // says so (the tab's onDisconnect is the signal, and it has no fixed delay), for at most WAIT.
     let closed = tabs.and_then(|(first, second)| {
@@ -591,6 +697,25 @@ pub fn run(session: &Session, origin: &str, ids: &Ids) -> Observations {
             }
         }
         Err(e) => run.note("closed_tab_port_removed", Err(e)),
+    }
+
+    // Two tabs again, the second with the content script in an iframe too: three receivers.
+    let framed = session.current_tab().and_then(|first| {
+        let framed = session.new_tab()?;
+        session.switch_to(&framed)?;
+        open(session, &format!("{origin}/frames.html"))?;
+        session.switch_to(&first)?;
+        Ok((first, framed))
+    });
+    match framed {
+        Ok((first, framed)) => {
+            run.broadcast_exactly_once();
+            let _ = session
+                .switch_to(&framed)
+                .and_then(|()| session.close_tab());
+            let _ = session.switch_to(&first);
+        }
+        Err(e) => run.note("broadcast_each_frame_exactly_once", Err(e)),
     }
 
     // Other contexts, last: they navigate the first tab away from the test page.

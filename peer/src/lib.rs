@@ -1,4 +1,4 @@
-//! The peer extension: answers ports from other extensions (`runtime.onConnectExternal`).
+//! The peer extension: answers ports from other extensions (`runtime.onConnectExternal`), typed.
 //!
 //! On a port from another extension it
 //! - echoes `{greeting}` as `{echo, caller: sender.id, name: port.name}`;
@@ -6,49 +6,33 @@
 //!   and reports over the first port what that port saw: `{peer_saw: <greeting> | "disconnected:<why>"}`;
 //! - on `{cmd: "disconnect"}` disconnects.
 
-use js_sys::Reflect;
-use std::cell::RefCell;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
-use webext_port::{
-    runtime, ConnectInfo, ConnectListener, Disconnect, DisconnectListener, MessageListener, Port,
-};
+use webext_port::{runtime, ConnectInfo, Disconnect, Port, TypedPort};
 
-#[derive(Default)]
-struct Peer {
-    listener: Option<ConnectListener>,
-    /// Ports and the guards that keep their listeners, until they close.
-    ports: Vec<(Port, Option<MessageListener>, Option<DisconnectListener>)>,
+/// What the demo sends (see `demo/src/external.rs`).
+#[derive(Deserialize, Debug, Default)]
+struct FromDemo {
+    greeting: Option<String>,
+    cmd: Option<String>,
 }
 
-thread_local! {
-    static STATE: RefCell<Peer> = RefCell::new(Peer::default());
+/// What the peer answers; absent fields are left out.
+#[derive(Serialize, Debug, Default)]
+struct ToDemo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    echo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caller: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peer_saw: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    greeting: Option<String>,
 }
 
-fn keep(
-    port: Port,
-    on_message: Option<MessageListener>,
-    on_disconnect: Option<DisconnectListener>,
-) {
-    STATE.with(|s| {
-        let mut s = s.borrow_mut();
-        s.ports.retain(|(p, _, _)| p.is_connected());
-        s.ports.push((port, on_message, on_disconnect));
-    });
-}
-
-fn object(fields: &[(&str, JsValue)]) -> JsValue {
-    let object = js_sys::Object::new();
-    for (key, value) in fields {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
-    }
-    object.into()
-}
-
-fn string(value: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(value, &JsValue::from_str(key))
-        .ok()?
-        .as_string()
-}
+type Demo = TypedPort<FromDemo, ToDemo>;
 
 fn why(reason: &Disconnect) -> String {
     reason
@@ -60,57 +44,58 @@ fn why(reason: &Disconnect) -> String {
 #[wasm_bindgen]
 pub fn start_peer() {
     if let Ok(listener) = runtime::OnConnect::new().external().listen(connected) {
-        STATE.with(|s| s.borrow_mut().listener = Some(listener));
+        // For as long as the peer's background runs.
+        listener.forget();
     }
 }
 
 fn connected(port: Port) {
     let caller = port.sender().and_then(|s| s.id);
-    let replies = port.clone();
-    let on_message = port.on_message(move |message| {
-        if let Some(greeting) = string(&message, "greeting") {
-            let caller = caller.clone().map_or(JsValue::NULL, JsValue::from);
-            let name = JsValue::from(replies.name());
-            let _ = replies.post(&object(&[
-                ("echo", greeting.into()),
-                ("caller", caller),
-                ("name", name),
-            ]));
-        } else if string(&message, "cmd").as_deref() == Some("disconnect") {
+    let name = port.name().to_owned();
+    let demo: Demo = port.typed();
+    let replies = demo.clone();
+    // Lives until the port disconnects (then it is freed).
+    demo.on_message(move |message| {
+        let Ok(message) = message else { return };
+        if let Some(greeting) = message.greeting {
+            let _ = replies.send(&ToDemo {
+                echo: Some(greeting),
+                caller: caller.clone(),
+                name: Some(name.clone()),
+                ..ToDemo::default()
+            });
+        } else if message.cmd.as_deref() == Some("disconnect") {
             let _ = replies.disconnect();
-        } else if string(&message, "cmd").as_deref() == Some("connect-back") {
+        } else if message.cmd.as_deref() == Some("connect-back") {
             if let Some(caller) = &caller {
                 connect_back(caller, replies.clone());
             }
         }
-    });
-    keep(port, Some(on_message), None);
+    })
+    .forget();
 }
 
-fn connect_back(caller: &str, first: Port) {
-    let port = match runtime::connect_external(caller, &ConnectInfo::named("from-peer")) {
-        Ok(port) => port,
-        Err(err) => {
-            let _ = first.post(&object(&[(
-                "peer_saw",
-                format!("err:{}", err.kind()).into(),
-            )]));
-            return;
-        }
+fn saw(first: &Demo, what: String) {
+    let _ = first.send(&ToDemo {
+        peer_saw: Some(what),
+        ..ToDemo::default()
+    });
+}
+
+fn connect_back(caller: &str, first: Demo) {
+    let port: Demo = match runtime::connect_external(caller, &ConnectInfo::named("from-peer")) {
+        Ok(port) => port.typed(),
+        Err(err) => return saw(&first, format!("err:{}", err.kind())),
     };
     let forward = first.clone();
-    let on_message = port
-        .on_message(move |message| {
-            let greeting = string(&message, "greeting").unwrap_or_default();
-            let _ = forward.post(&object(&[("peer_saw", greeting.into())]));
-        })
-        .into();
-    let on_disconnect = port.on_disconnect(move |reason| {
-        let _ = first.post(&object(&[(
-            "peer_saw",
-            format!("disconnected:{}", why(&reason)).into(),
-        )]));
+    port.on_message(move |message| {
+        let greeting = message.ok().and_then(|m| m.greeting).unwrap_or_default();
+        saw(&forward, greeting);
+    })
+    .forget();
+    port.on_disconnect(move |reason| saw(&first, format!("disconnected:{}", why(&reason))));
+    let _ = port.send(&ToDemo {
+        greeting: Some("hello demo".to_owned()),
+        ..ToDemo::default()
     });
-    let _ = port.post(&object(&[("greeting", "hello demo".into())]));
-    keep(port, on_message, Some(on_disconnect));
 }

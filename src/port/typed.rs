@@ -95,7 +95,7 @@ where
     /// # Ok(()) }
     /// ```
     pub fn send(&self, message: &Out) -> Result<(), PortError> {
-        let value = codec::encode(message)?;
+        let value = codec::encode_for(self.port.core().native, message)?;
         self.port.post_unchecked(&value)
     }
 
@@ -114,8 +114,9 @@ where
         &self,
         mut listener: impl FnMut(Result<In, PortError>) + 'static,
     ) -> MessageListener {
+        let native = self.port.core().native;
         self.port
-            .on_message(move |message| listener(codec::decode(message)))
+            .on_message(move |message| listener(codec::decode_for(native, message)))
     }
 
     /// See [`Port::on_disconnect`].
@@ -254,9 +255,10 @@ impl<In: serde::de::DeserializeOwned> Stream for TypedMessages<In> {
     type Item = Result<In, PortError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let native = self.messages.port().core().native;
         Pin::new(&mut self.messages)
             .poll_next(cx)
-            .map(|message| message.map(codec::decode))
+            .map(|message| message.map(|m| codec::decode_for(native, m)))
     }
 }
 
@@ -320,7 +322,7 @@ impl<Out: serde::Serialize> Sink<Out> for TypedSink<Out> {
     }
 
     fn start_send(self: Pin<&mut Self>, item: Out) -> Result<(), PortError> {
-        let value = codec::encode(&item)?;
+        let value = codec::encode_for(self.port.core().native, &item)?;
         self.port.post_unchecked(&value)
     }
 

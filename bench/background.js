@@ -1,0 +1,26 @@
+// Bench background: echoes every message. "raw" and "edges" ports echo the JS value unchanged;
+// "codec:<i>" ports decode with codec i and encode again (the wasm in bench/src).
+import init, { echo } from "./pkg/webext_port_bench.js";
+
+const api = globalThis.chrome ?? globalThis.browser;
+const ready = init();
+
+// Registered synchronously: a connection that wakes the background is never missed.
+api.runtime.onConnect.addListener((port) => {
+  if (port.name === "ready") {
+    ready.then(() => port.postMessage("ready"), (e) => port.postMessage(`error: ${e}`));
+  } else if (port.name === "raw" || port.name === "edges") {
+    port.onMessage.addListener((message) => port.postMessage(message));
+  } else if (port.name.startsWith("codec:")) {
+    const codec = Number(port.name.slice(6));
+    port.onMessage.addListener((message) => {
+      let reply;
+      try {
+        reply = echo(codec, message);
+      } catch (e) {
+        reply = { benchError: String(e) };
+      }
+      port.postMessage(reply);
+    });
+  }
+});

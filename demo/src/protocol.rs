@@ -1,0 +1,104 @@
+//! Every message the demo's contexts exchange, as Rust types: the MDN greetings, the test
+//! commands (request/response), and the small protocols of the lifecycle tests.
+
+use serde::{Deserialize, Serialize};
+
+/// Content script → background on "port-from-cs" (MDN: `{greeting: "hello from content script"}`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum FromContent {
+    /// A greeting, logged and remembered by the background.
+    Greeting(String),
+    /// Test instrumentation: "this frame received broadcast `n`" (counted exactly once per frame).
+    Received(u32),
+}
+
+/// Background → content script on "port-from-cs".
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum ToContent {
+    /// MDN: "hi there content script!", and the broadcast "they clicked the button!".
+    Greeting(String),
+    /// A numbered broadcast for the exactly-once test (each frame answers `Received(n)`).
+    Broadcast(u32),
+}
+
+/// A test command clicked in the page, sent to the background over the "commands" port with
+/// [`webext_port::rpc`]; answered with the observations to show in the page.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Command {
+    /// The button's `data-cmd`.
+    pub cmd: String,
+    /// The button's `data-arg` (e.g. the peer extension's id), `""` when none.
+    pub arg: String,
+}
+
+/// One observation, shown as `<output id="r-KEY">VALUE</output>`.
+pub type Report = (String, String);
+
+/// The answer to a [`Command`].
+pub type Reports = Vec<Report>;
+
+/// `(key, value)` as a [`Report`].
+pub fn report(key: &str, value: impl Into<String>) -> Report {
+    (key.to_owned(), value.into())
+}
+
+/// The "burst" port: 1000 numbered messages each way, then a summary.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum Burst {
+    /// Message number `n`.
+    Seq(u32),
+    /// The sender is done (`true`: every post succeeded).
+    Done(bool),
+    /// What the background saw of the content script's burst.
+    Received(String),
+}
+
+/// Requests on the "rpc" port (the request/response scenarios).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum Ask {
+    /// Answered with the same text.
+    Echo(String),
+    /// Answered with `n`, after `ms` milliseconds.
+    After { n: u32, ms: u32 },
+    /// Answered with a handler error of kind `handler_failed`.
+    Fail(String),
+    /// Never answered: the caller's timeout or a disconnect must end it.
+    Never,
+    /// The background disconnects this port without answering.
+    DisconnectMe,
+}
+
+/// What the test native host understands (`native-host/`): `{"cmd": …}` plus its arguments.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct HostCommand {
+    /// The host's mode: echo, burst, exit, crash, oversize, invalid_json, pid.
+    pub cmd: &'static str,
+    /// What `echo` sends back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// How many messages `burst` sends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+}
+
+impl HostCommand {
+    /// A command without arguments.
+    pub fn new(cmd: &'static str) -> Self {
+        HostCommand {
+            cmd,
+            value: None,
+            count: None,
+        }
+    }
+}
+
+/// What the test native host answers: one of these fields per message.
+#[derive(Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct HostReply {
+    /// `echo`'s answer.
+    pub echo: Option<String>,
+    /// `burst`'s message number.
+    pub burst: Option<u32>,
+    /// `pid`'s answer.
+    pub pid: Option<u32>,
+}

@@ -1,0 +1,172 @@
+//! The one wire format of typed messages: the value's JSON text, all ASCII, posted as a JS string.
+//!
+//! Why text (see `docs/codec.md` for the measurements): a string crosses Chromium (JSON) and
+//! Firefox (structured clone) unchanged, so the same Rust value arrives as the same Rust value in
+//! both; JSON *numbers* never pass through a JS number, so u64/i64/i128/u128 and -0.0 arrive
+//! exactly; a string needs no per-message validation walk; and it was the fastest correct candidate.
+//!
+//! - [`encode`] refuses (before anything is posted, [`ErrorKind::NotSerializable`]) what JSON text
+//!   cannot bring back: non-finite floats, `Some(x)` where `x` is written as `null`, arrays/objects
+//!   nested deeper than serde_json reads back (127), map keys that are not strings, integers,
+//!   floats, bools or chars (serde_json), and any error of the value's own `Serialize`.
+//! - The text escapes every non-ASCII character (`\uXXXX`, surrogate pairs beyond the BMP), so it
+//!   is ASCII and its JS string can be one-byte: in Firefox it is built with `String.fromCharCode`
+//!   (Latin1), because Firefox posts the two-byte string `TextDecoder` (and so wasm-bindgen) makes
+//!   ~2.4 × slower (PORT-BEHAVIOUR.md, A2); elsewhere with `TextDecoder`, which V8 already makes
+//!   one-byte for ASCII and which is ~60 × faster there (`src/js/codec.js`).
+//! - [`decode`] reads the string back with serde_json; anything else is
+//!   [`ErrorKind::DecodeFailed`].
+
+mod check;
+
+use crate::error::{ErrorKind, PortError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `text` (JSON) with every non-ASCII character written as `\uXXXX` (surrogate pairs beyond the
+/// BMP). serde_json writes non-ASCII only inside strings, where the escape means the same character.
+fn escape_non_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut rest = text;
+    while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
+        out.push_str(&rest[..at]);
+        let Some(ch) = rest[at..].chars().next() else {
+            break;
+        };
+        let mut units = [0u16; 2];
+        for &mut unit in ch.encode_utf16(&mut units) {
+            out.push_str("\\u");
+            for shift in [12u16, 8, 4, 0] {
+                out.push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
+            }
+        }
+        rest = &rest[at + ch.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `value` as the wire text (pure Rust, so host-testable): checked, compact, ASCII-only JSON.
+pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
+    let mut out = Vec::with_capacity(128);
+    let mut serializer = serde_json::Serializer::new(&mut out);
+    value
+        .serialize(check::Check(&mut serializer, 0))
+        .map_err(|err| {
+            PortError::new(
+                ErrorKind::NotSerializable,
+                format!("cannot encode the message: {err}"),
+            )
+        })?;
+    let text = String::from_utf8(out).map_err(|_| {
+        PortError::new(
+            ErrorKind::NotSerializable,
+            "cannot encode the message: the JSON text is not UTF-8",
+        )
+    })?;
+    // One fast pass when the text is ASCII already (the common case); a rewrite otherwise.
+    Ok(if text.is_ascii() {
+        text
+    } else {
+        escape_non_ascii(&text)
+    })
+}
+
+/// The wire text back to a value (pure Rust, so host-testable).
+pub(crate) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, PortError> {
+    serde_json::from_str(text).map_err(|err| {
+        PortError::new(
+            ErrorKind::DecodeFailed,
+            format!("the message does not decode: {err}"),
+        )
+    })
+}
+
+#[wasm_bindgen(module = "/src/js/codec.js")]
+extern "C" {
+    /// The JS string of the ASCII `bytes`, one-byte in every engine (see `src/js/codec.js`).
+    #[wasm_bindgen(js_name = asciiToString)]
+    fn ascii_to_string(bytes: &[u8]) -> JsValue;
+}
+
+/// Encodes `value` as a message: a JS string holding its JSON text.
+///
+/// [`ErrorKind::NotSerializable`] when the value cannot arrive as the same value (see the module
+/// documentation); nothing has been posted then.
+pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, PortError> {
+    let text = to_text(value)?;
+    Ok(ascii_to_string(text.as_bytes()))
+}
+
+/// Decodes a message made by [`encode`] (in this or another browser).
+///
+/// [`ErrorKind::DecodeFailed`] when `value` is not a string or its text is not a `T`.
+pub(crate) fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, PortError> {
+    // Both errors carry what arrived (PortError::raw_value), so the caller can still look at it.
+    let Some(text) = value.as_string() else {
+        return Err(PortError::new(
+            ErrorKind::DecodeFailed,
+            "the message is not a typed message (a JSON string)",
+        )
+        .with_raw_value(&value));
+    };
+    from_text(&text).map_err(|err| err.with_raw_value(&value))
+}
+
+/// A native host speaks JSON itself: on a `connectNative` port a typed message is the JSON
+/// *value* (the browser writes it as the host's JSON), not its text in a string. What a JS value
+/// cannot carry exactly (integers beyond 2^53, `-0.0`) is refused before anything is posted.
+pub(crate) fn encode_json_value<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, PortError> {
+    let text = check::js_numbers(|| to_text(value))?;
+    js_sys::JSON::parse(&text).map_err(|_| {
+        PortError::new(
+            ErrorKind::NotSerializable,
+            "cannot encode the message: its JSON text does not parse",
+        )
+    })
+}
+
+/// What a native host sent (a JSON value the browser parsed), decoded.
+pub(crate) fn decode_json_value<T: DeserializeOwned>(value: JsValue) -> Result<T, PortError> {
+    let text = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|text| text.as_string());
+    let Some(text) = text else {
+        return Err(PortError::new(
+            ErrorKind::DecodeFailed,
+            "the message is not JSON (JSON.stringify refused it)",
+        )
+        .with_raw_value(&value));
+    };
+    from_text(&text).map_err(|err| err.with_raw_value(&value))
+}
+
+/// [`encode`], or [`encode_json_value`] for a native port.
+pub(crate) fn encode_for<T: Serialize + ?Sized>(
+    native: bool,
+    value: &T,
+) -> Result<JsValue, PortError> {
+    if native {
+        encode_json_value(value)
+    } else {
+        encode(value)
+    }
+}
+
+/// [`decode`], or [`decode_json_value`] for a native port.
+pub(crate) fn decode_for<T: DeserializeOwned>(
+    native: bool,
+    value: JsValue,
+) -> Result<T, PortError> {
+    if native {
+        decode_json_value(value)
+    } else {
+        decode(value)
+    }
+}
+
+#[cfg(test)]
+mod tests;
