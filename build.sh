@@ -111,9 +111,9 @@ build() {
   say "building the demo extension and the peer extension (wasm32, release)"
   rm -rf dist dist-peer
   wasm_package webext-port-demo dist
-  cp manifest.json www/background.js www/content.js www/hold.js www/probe.html www/probe.js dist/
+  cp manifest.json www/background.js www/content.js www/probe.html www/probe.js dist/
   wasm_package webext-port-peer dist-peer
-  cp peer/manifest.json peer/background.js www/hold.js dist-peer/
+  cp peer/manifest.json peer/background.js dist-peer/
   install_native_host
   minimal
   say "extension ready: $ROOT/dist (peer extension for the tests: $ROOT/dist-peer)"

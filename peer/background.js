@@ -1,7 +1,3 @@
-// Peer background bootstrap: hold external connections while the wasm loads, then hand over.
+// Peer background bootstrap. Connections that wake it are held by webext-port's own snippet.
 import init, { start_peer } from "./pkg/webext_port_peer.js";
-import { holdConnects } from "./hold.js";
-
-const api = globalThis.chrome ?? globalThis.browser;
-const held = holdConnects(api.runtime.onConnectExternal);
-init().then(() => start_peer(held));
+init().then(start_peer);

@@ -81,10 +81,10 @@ impl ConnectListener {
         FORGOTTEN.with(|kept| kept.borrow_mut().push(self));
     }
 
-    /// Registers `handler` on `runtime.<event_name>`, then hands it the ports `held` kept (if any).
+    /// Registers `handler` on `runtime.<event_name>`, then hands it the ports held before it
+    /// existed (see [`take_held`]), in arrival order, before any later port.
     pub(crate) fn register(
         event_name: &str,
-        held: Option<&JsValue>,
         handler: impl FnMut(Port) + 'static,
     ) -> Result<ConnectListener, PortError> {
         let event = runtime_event(event_name)?;
@@ -96,12 +96,10 @@ impl ConnectListener {
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |raw: JsValue| {
             on_connect.deliver(Port::wrap(raw.unchecked_into()));
         });
-        // Ours first, then release the holder: no port can fall between the two.
+        // Ours first, then release the holder, in one synchronous step: no port can fall between.
         let listener = EventListener::add(event, closure)?;
-        if let Some(held) = held {
-            for port in take_held(held)? {
-                dispatch.deliver(port);
-            }
+        for port in take_held(event_name) {
+            dispatch.deliver(port);
         }
         Ok(ConnectListener {
             _listener: listener,
@@ -109,26 +107,24 @@ impl ConnectListener {
     }
 }
 
-/// Releases a holder made by `www/hold.js` and turns what it held into ports.
-fn take_held(held: &JsValue) -> Result<Vec<Port>, PortError> {
-    let release = get(held, "release");
-    let entries = get(held, "ports");
-    let release: &js_sys::Function = release
-        .dyn_ref()
-        .filter(|_| js_sys::Array::is_array(&entries))
-        .ok_or_else(|| {
-            PortError::new(
-                crate::ErrorKind::InvalidArgument,
-                "not a holder from www/hold.js (expected { ports: [], release() })",
-            )
-        })?;
-    release.call0(held).map_err(|e| error_from_js(&e))?;
-    let entries: js_sys::Array = entries.unchecked_into();
-    Ok(entries.iter().filter_map(|entry| adopt(&entry)).collect())
+/// Takes over the ports held for `runtime.<event_name>` while the wasm loaded, with what they saw
+/// meanwhile. Two holders fill the same slot (`src/js/hold.js`):
+/// - in a background, the crate's own snippet, which the wasm-bindgen glue imports statically and
+///   so runs in the background's first turn (it expires after `RELEASE_MS`, 5 s, if nothing takes
+///   over);
+/// - in a content script, the one-line bootstrap in `www/content.js`, before its `import()`.
+///
+/// Only the first listener registered for an event gets them. Nothing held (any other context, or
+/// a snippet that was never imported) is an empty list.
+fn take_held(event_name: &str) -> Vec<Port> {
+    let Ok(entries) = crate::sys::take_held(event_name) else {
+        return Vec::new();
+    };
+    entries.iter().filter_map(|entry| adopt(&entry)).collect()
 }
 
 /// One held entry: `{ port, messages, disconnected, error, onMessage, onDisconnect }`; `None` when
-/// it holds no port object (a holder not made by `www/hold.js`).
+/// it holds no port object.
 fn adopt(entry: &JsValue) -> Option<Port> {
     let raw = get(entry, "port");
     if !raw.is_object() {

@@ -45,6 +45,10 @@ pub enum ErrorKind {
     /// More than [`BACKLOG_LIMIT`](crate::BACKLOG_LIMIT) messages arrived before the port had a
     /// message listener or stream; the library closed the port rather than buffer without end.
     BacklogOverflow,
+    /// A [`ReconnectingPort`](crate::reconnect::ReconnectingPort) or
+    /// [`Session`](crate::reconnect::Session) already holds its limit of messages the other side
+    /// has not acknowledged; this one was not sent (nothing is dropped silently).
+    ReplayBufferFull,
     /// [`rpc`](crate::rpc): no response came within the request's timeout.
     TimedOut,
     /// [`rpc`](crate::rpc): the other side's handler failed; the error it returned travels back
@@ -73,6 +77,7 @@ impl ErrorKind {
             ErrorKind::NotInExtension => "not_in_extension",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::BacklogOverflow => "backlog_overflow",
+            ErrorKind::ReplayBufferFull => "replay_buffer_full",
             ErrorKind::TimedOut => "timed_out",
             ErrorKind::HandlerFailed => "handler_failed",
             ErrorKind::Other => "other",
@@ -111,6 +116,7 @@ const ALL_KINDS: &[ErrorKind] = &[
     ErrorKind::BacklogOverflow,
     ErrorKind::TimedOut,
     ErrorKind::HandlerFailed,
+    ErrorKind::ReplayBufferFull,
     ErrorKind::Other,
 ];
 

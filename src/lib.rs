@@ -72,6 +72,7 @@ mod listener;
 mod namespace;
 mod port;
 pub mod port_set;
+pub mod reconnect;
 pub mod rpc;
 pub mod runtime;
 mod sender;

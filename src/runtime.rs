@@ -148,8 +148,8 @@ fn is_native_host_name(name: &str) -> bool {
 }
 
 /// Calls `handler` with every port this extension's other contexts open to this one
-/// (`runtime.onConnect`), until the returned guard is dropped. For the options (ports held by
-/// `www/hold.js`, an allowlist) use [`OnConnect`].
+/// (`runtime.onConnect`), until the returned guard is dropped; first those that arrived before it
+/// (see [`OnConnect`]). For the options (external ports, an allowlist) use [`OnConnect`].
 ///
 /// ```no_run
 /// let guard = webext_port::runtime::on_connect(|port| {
@@ -187,19 +187,21 @@ pub fn on_connect_external(
 ///
 /// - [`external`](OnConnect::external): `runtime.onConnectExternal` (other extensions) instead of
 ///   `runtime.onConnect`;
-/// - [`held`](OnConnect::held): first hand over the ports `www/hold.js` held while the wasm was
-///   loading (a Chromium service worker woken by a connection must have an `onConnect` listener by
-///   the end of its first turn, before any wasm can run; the bootstrap's holder is that listener);
 /// - [`allowlist`](OnConnect::allowlist): only these extension ids get through, any other port is
 ///   disconnected at once and given to [`on_rejected`](OnConnect::on_rejected) (if set).
 ///
+/// Every listener first receives, in arrival order, the ports that arrived before it existed
+/// (with their early messages and disconnects): a Chromium service worker or Firefox event page
+/// woken by a connection must have a listener in its first turn, before any wasm runs, so the
+/// crate's own JS snippet holds them meanwhile; nothing to pass, nothing to copy (see "The JS you
+/// ship" in the README). Only the first listener for an event
+/// gets them; in a background they are let go after 5 s if no listener came.
+///
 /// ```no_run
 /// use webext_port::{runtime::OnConnect, Allowlist};
-/// # let held = wasm_bindgen::JsValue::NULL;
 /// // Background: accept the peer extension only, including connections that woke us up.
 /// let guard = OnConnect::new()
 ///     .external()
-///     .held(&held)
 ///     .allowlist(Allowlist::new(["peer@example.org"]))
 ///     .on_rejected(|rejected| println!("refused {:?}", rejected.sender().and_then(|s| s.id.as_deref())))
 ///     .listen(|port| { let _ = port.post(&"welcome".into()); })?;
@@ -210,7 +212,6 @@ pub fn on_connect_external(
 #[derive(Default)]
 pub struct OnConnect {
     external: bool,
-    held: Option<JsValue>,
     allowlist: Option<Allowlist>,
     on_rejected: Option<Box<dyn FnMut(Rejected)>>,
 }
@@ -219,7 +220,6 @@ impl std::fmt::Debug for OnConnect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OnConnect")
             .field("external", &self.external)
-            .field("held", &self.held.is_some())
             .field("allowlist", &self.allowlist)
             .finish_non_exhaustive()
     }
@@ -247,21 +247,6 @@ impl OnConnect {
     /// ```
     pub fn external(mut self) -> Self {
         self.external = true;
-        self
-    }
-
-    /// First take over the ports held by a `www/hold.js` holder (with their early messages and
-    /// disconnects, in arrival order), then release it.
-    ///
-    /// ```no_run
-    /// # let held = wasm_bindgen::JsValue::NULL;
-    /// // `held` is what www/background.js registered before loading the wasm.
-    /// let guard = webext_port::runtime::OnConnect::new().held(&held).listen(|port| { /* … */ })?;
-    /// # drop(guard);
-    /// # Ok::<(), webext_port::PortError>(())
-    /// ```
-    pub fn held(mut self, held: &JsValue) -> Self {
-        self.held = Some(held.clone());
         self
     }
 
@@ -318,16 +303,14 @@ impl OnConnect {
             "onConnect"
         };
         match self.allowlist {
-            None => ConnectListener::register(event, self.held.as_ref(), handler),
+            None => ConnectListener::register(event, handler),
             Some(allowlist) => {
                 let mut on_rejected = self.on_rejected;
-                ConnectListener::register(event, self.held.as_ref(), move |port| {
-                    match allowlist.admit(port) {
-                        Ok(port) => handler(port),
-                        Err(rejected) => {
-                            if let Some(on_rejected) = on_rejected.as_mut() {
-                                on_rejected(rejected);
-                            }
+                ConnectListener::register(event, move |port| match allowlist.admit(port) {
+                    Ok(port) => handler(port),
+                    Err(rejected) => {
+                        if let Some(on_rejected) = on_rejected.as_mut() {
+                            on_rejected(rejected);
                         }
                     }
                 })

@@ -91,3 +91,12 @@ extern "C" {
     #[wasm_bindgen(js_name = unreachablePort)]
     pub fn unreachable_port(name: &str, message: &str) -> RawPort;
 }
+
+#[wasm_bindgen(module = "/src/js/hold.js")]
+extern "C" {
+    /// What was held for `runtime.<event_name>` before the library listened (by the snippet in a
+    /// background, or by the content-script bootstrap line): the entries, in arrival order, each
+    /// `{ port, messages, disconnected, error, onMessage, onDisconnect }`. Holding stops.
+    #[wasm_bindgen(catch, js_name = takeHeld)]
+    pub fn take_held(event_name: &str) -> Result<js_sys::Array, JsValue>;
+}

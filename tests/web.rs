@@ -568,62 +568,6 @@ in_both_browsers! {
         own.disconnect().unwrap();
         assert!(!own.is_connected());
     }
-
-    /// Ports held by `www/hold.js` before the Rust listener existed are handed over in arrival
-    /// order, with their early messages (in order, before later ones) and early disconnects.
-    async fn on_connect_with_held_adopts_early_ports(fake) {
-        let held = hold_connects(&fake.on_connect_event());
-        assert_eq!(fake.on_connect_listener_count(), 1);
-        let first = fake.dispatch_connect("first");
-        first.post(&1.into());
-        first.post(&2.into());
-        let second = fake.dispatch_connect("second");
-        second.post(&"x".into());
-        second.disconnect();
-        let third = fake.dispatch_connect("third");
-        third.fail("The page keeping the extension port is moved into back/forward cache, so the message channel is closed.");
-        fake.settle().await; // all of it happened while only the holder listened
-        assert_eq!(fake.unchecked_last_errors(), 0, "the holder reads lastError");
-
-        let (ports, handler) = record_ports();
-        let guard = runtime::OnConnect::new().held(&held).listen(handler).unwrap();
-        assert_eq!(fake.on_connect_listener_count(), 1, "the holder left, ours came");
-        let names: Vec<String> = ports.borrow().iter().map(|p| p.name().to_owned()).collect();
-        assert_eq!(names, ["first", "second", "third"]);
-        let [a, b, c] = <[Port; 3]>::try_from(ports.borrow().clone()).unwrap();
-
-        // first: open, early messages then live ones; the holder's listeners are gone.
-        assert!(a.is_connected());
-        let (log_a, _ma) = record_messages(&a);
-        first.post(&3.into());
-        assert_eq!(first.listener_count("onMessage"), 1);
-        assert_eq!(first.listener_count("onDisconnect"), 1);
-        a.post(&"ack".into()).unwrap();
-
-        // second: its message, then its clean disconnect, in that order.
-        assert!(!b.is_connected());
-        let events: Log<String> = Log::default();
-        let (on_message, on_disconnect) = (events.clone(), events.clone());
-        let _mb = b
-            .on_message(move |m| on_message.borrow_mut().push(format!("message {}", jsons([&m])[0])));
-        let _db = b.on_disconnect(move |r| on_disconnect.borrow_mut().push(format!("disconnect {r:?}")));
-
-        // third: closed with the error it had.
-        let (reasons_c, _dc) = record_disconnects(&c);
-
-        fake.settle().await;
-        assert_eq!(jsons(log_a.borrow().iter()), ["1", "2", "3"]);
-        assert_eq!(received(&first), [r#""ack""#]);
-        assert_eq!(*events.borrow(), [r#"message "x""#, "disconnect Clean"]);
-        assert_eq!(error_of(&reasons_c).kind(), ErrorKind::BackForwardCache);
-        assert_eq!(c.error().map(|e| e.kind()), Some(ErrorKind::BackForwardCache));
-
-        // After the handover, new ports go straight to the Rust handler.
-        fake.dispatch_connect("fourth");
-        assert_eq!(ports.borrow().len(), 4);
-        drop(guard);
-        assert_eq!(fake.on_connect_listener_count(), 0);
-    }
 }
 
 /// `target[method](...args)`, with a throw as `Err`.

@@ -21,21 +21,18 @@ thread_local! {
     static ON_CLICKED: RefCell<Option<ClickListener>> = const { RefCell::new(None) };
 }
 
-pub fn start(held: &JsValue, held_external: &JsValue, held_clicks: u32) {
-    external::listen(held_external);
-    match runtime::OnConnect::new().held(held).listen(connected) {
+pub fn start() {
+    external::listen();
+    match runtime::OnConnect::new().listen(connected) {
         Ok(listener) => ON_CONNECT.with(|l| *l.borrow_mut() = Some(listener)),
         Err(err) => log(&format!("cannot listen for connections: {err}")),
     }
     listen_for_clicks();
-    for _ in 0..held_clicks {
-        mdn::broadcast();
-    }
 }
 
 /// `runtime.onConnect`: every port another context opens to the background, by name.
 fn connected(port: Port) {
-    if crate::edge::receive(&port) {
+    if crate::lifecycle::connected(&port) || crate::edge::receive(&port) {
         return;
     }
     match port.name() {

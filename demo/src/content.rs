@@ -57,6 +57,7 @@ pub fn start() {
         Ok(port) => port,
         Err(err) => return report("connect", &format!("err:{}", err.kind())),
     };
+    crate::lifecycle::watch_main_port(mdn.port());
     let Some(commands) = connect_or_report("commands", "connect") else {
         return;
     };
@@ -99,7 +100,11 @@ fn listen_for_clicks() -> Option<Closure<dyn FnMut(web_sys::Event)>> {
 
 /// One command: run here if it is a content-script test, else ask the background.
 fn run(cmd: &str, arg: String) {
-    if test::run(cmd) || rpc_scenarios::run(cmd) || crate::edge::run(cmd) {
+    if crate::lifecycle::run(cmd, &arg)
+        || test::run(cmd)
+        || rpc_scenarios::run(cmd)
+        || crate::edge::run(cmd)
+    {
         return;
     }
     ask_background(Command {

@@ -62,32 +62,29 @@ fn with<R>(f: impl FnOnce(&mut External) -> R) -> R {
 
 /// Listens for external ports (including those held before the wasm was ready), through the
 /// allowlist.
-pub fn listen(held: &wasm_bindgen::JsValue) {
-    let listener = runtime::OnConnect::new()
-        .external()
-        .held(held)
-        .listen(|port| {
-            if is_web_page(&port) {
-                // A web page on an externally_connectable origin (Chromium only): it has no
-                // extension id for the allowlist; answer its greeting and let it close.
-                let page = port.typed::<FromContent, ToContent>();
-                let _ = page.send(&ToContent::Greeting("welcome web page".into()));
-                return;
+pub fn listen() {
+    let listener = runtime::OnConnect::new().external().listen(|port| {
+        if is_web_page(&port) {
+            // A web page on an externally_connectable origin (Chromium only): it has no
+            // extension id for the allowlist; answer its greeting and let it close.
+            let page = port.typed::<FromContent, ToContent>();
+            let _ = page.send(&ToContent::Greeting("welcome web page".into()));
+            return;
+        }
+        let allowlist = with(|ext| ext.allowlist.clone());
+        match allowlist.admit(port) {
+            Ok(port) => {
+                with(|ext| ext.accepted_from = port.sender().and_then(|s| s.id));
+                let _ = port.typed::<(), ToPeer>().send(&ToPeer {
+                    greeting: Some("welcome peer"),
+                    ..ToPeer::default()
+                });
             }
-            let allowlist = with(|ext| ext.allowlist.clone());
-            match allowlist.admit(port) {
-                Ok(port) => {
-                    with(|ext| ext.accepted_from = port.sender().and_then(|s| s.id));
-                    let _ = port.typed::<(), ToPeer>().send(&ToPeer {
-                        greeting: Some("welcome peer"),
-                        ..ToPeer::default()
-                    });
-                }
-                Err(rejected) => {
-                    with(|ext| ext.rejected_from = rejected.into_sender().and_then(|s| s.id))
-                }
+            Err(rejected) => {
+                with(|ext| ext.rejected_from = rejected.into_sender().and_then(|s| s.id))
             }
-        });
+        }
+    });
     match listener {
         Ok(listener) => with(|ext| ext.listener = Some(listener)),
         Err(err) => log(&format!("cannot listen for external ports: {err}")),

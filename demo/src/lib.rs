@@ -16,6 +16,10 @@ mod contexts;
 mod edge;
 mod external;
 mod js;
+mod lifecycle;
+mod lifecycle_bfcache;
+mod lifecycle_leak;
+mod lifecycle_stream;
 mod mdn;
 mod native;
 mod protocol;
@@ -23,12 +27,11 @@ mod rpc_scenarios;
 
 use wasm_bindgen::prelude::*;
 
-/// Starts the background script; `held` and `held_external` are the `onConnect` and
-/// `onConnectExternal` holders from `www/hold.js`, `held_clicks` the `action.onClicked` events
-/// that came before the wasm was ready.
+/// Starts the background script. Connections that woke it before the wasm was ready are held by
+/// the library's own snippet and handed to its listeners: nothing to pass.
 #[wasm_bindgen]
-pub fn start_background(held: JsValue, held_external: JsValue, held_clicks: js_sys::Array) {
-    background::start(&held, &held_external, held_clicks.length());
+pub fn start_background() {
+    background::start();
 }
 
 /// Starts the content script.

@@ -177,6 +177,7 @@ fn run_browser(kind: Kind, args: &Args, origin: &str, logs: &Path) -> Result<Val
     let load = Load {
         extensions: &extensions,
         native_manifests: &args.native_manifests,
+        background_idle_ms: None,
     };
     let browser = launch(kind, &load, logs)?;
     browser.session.navigate(&format!("{origin}/bench.html"))?;

@@ -69,6 +69,10 @@ fn fresh_profile(kind: Kind) -> Result<PathBuf> {
 pub struct Load<'a> {
     pub extensions: &'a [PathBuf],
     pub native_manifests: &'a Path,
+    /// Firefox: suspend an idle event page after this many ms (pref
+    /// `extensions.background.idle.timeout`; Firefox's default is 30 s). Chromium has no such
+    /// setting: its service worker is stopped on demand over CDP instead.
+    pub background_idle_ms: Option<u32>,
 }
 
 pub fn launch(kind: Kind, load: &Load, logs: &Path) -> Result<Browser> {
@@ -126,12 +130,16 @@ pub fn launch(kind: Kind, load: &Load, logs: &Path) -> Result<Browser> {
                 "--port".to_owned(),
                 port.to_string(),
             ];
+            let mut prefs = json!({ "datareporting.policy.dataSubmissionEnabled": false });
+            if let Some(ms) = load.background_idle_ms {
+                prefs["extensions.background.idle.timeout"] = json!(ms);
+            }
             let caps = json!({
                 "browserName": "firefox",
                 "moz:firefoxOptions": {
                     "binary": binary,
                     "args": ["-headless", "-profile", profile.display().to_string()],
-                    "prefs": { "datareporting.policy.dataSubmissionEnabled": false }
+                    "prefs": prefs
                 }
             });
             (which(&["geckodriver"])?, args, caps)

@@ -7,6 +7,7 @@
 mod bench;
 mod browsers;
 mod conformance;
+mod lifecycle;
 mod process;
 mod scenarios;
 mod server;
@@ -88,6 +89,7 @@ fn observe(
     let load = browsers::Load {
         extensions: &extensions,
         native_manifests: &args.native_manifests,
+        background_idle_ms: None,
     };
     let ids = extension_id(kind, &args.peer).and_then(|peer| {
         Ok(scenarios::Ids {
@@ -97,9 +99,23 @@ fn observe(
     });
     let launched = ids.and_then(|ids| Ok((ids, launch(kind, &load, logs)?)));
     match launched {
-        Ok((ids, browser)) => scenarios::run(&browser.session, origin, &ids)
-            .into_iter()
-            .collect(),
+        Ok((ids, browser)) => {
+            // WEBEXT_PORT_E2E_ONLY=lifecycle: only the lifecycle scenarios (while working on them;
+            // every other scenario then fails as "not run").
+            let only_lifecycle =
+                std::env::var("WEBEXT_PORT_E2E_ONLY").as_deref() == Ok("lifecycle");
+            let mut seen: HashMap<String, String> = if only_lifecycle {
+                HashMap::new()
+            } else {
+                scenarios::run(&browser.session, origin, &ids)
+                    .into_iter()
+                    .collect()
+            };
+            drop(browser);
+            // The background lifecycle runs in a browser of its own: it stops the background.
+            seen.extend(lifecycle::observe(kind, &load, origin, logs));
+            seen
+        }
         Err(e) => {
             eprintln!("{}: {e}", kind.name());
             HashMap::from([("launch".to_owned(), format!("error: {e}"))])

@@ -193,6 +193,14 @@ pub fn expected(origin: &str) -> Vec<(String, String)> {
              on_connect=err:not_in_extension on_connect_external=err:not_in_extension"
                 .to_owned(),
         ),
+        // Issue 9: the background lifecycle (e2e/src/lifecycle.rs, a browser of its own).
+        ("cold_start_all_reach_rust", crate::lifecycle::cold_start_expected()),
+        ("zero_loss_stream_each_way", crate::lifecycle::zero_loss_expected()[0].1.clone()),
+        ("zero_loss_stream_background_restarts", crate::lifecycle::zero_loss_expected()[1].1.clone()),
+        ("leak_10000_connect_disconnect_cycles", "within 1 MiB".to_owned()),
+        ("bfcache_other_side_sees", crate::lifecycle::bfcache_expected()[0].1.to_owned()),
+        ("bfcache_post_into_cached_page", crate::lifecycle::bfcache_expected()[1].1.to_owned()),
+        ("bfcache_cached_page_port", crate::lifecycle::bfcache_expected()[2].1.to_owned()),
         (
             "context_web_page_without_extension_api",
             "connect=err:not_in_extension external=err:not_in_extension \

@@ -92,6 +92,30 @@ impl Session {
         )
     }
 
+    /// A Chrome DevTools Protocol command through ChromeDriver (`goog/cdp/execute`). It acts on
+    /// the current window: send related commands (`ServiceWorker.enable`, then
+    /// `ServiceWorker.stopAllWorkers`) with the same window current, or they do nothing.
+    pub fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
+    }
+
+    /// Stops every service worker of the browser (Chromium): the extension's background among
+    /// them. Both CDP commands go to the current window.
+    pub fn stop_service_workers(&self) -> Result<()> {
+        self.cdp("ServiceWorker.enable", json!({}))?;
+        self.cdp("ServiceWorker.stopAllWorkers", json!({}))
+            .map(drop)
+    }
+
+    /// The browser's Back button in the current tab.
+    pub fn back(&self) -> Result<()> {
+        self.cmd("POST", "/back", Some(json!({}))).map(drop)
+    }
+
     pub fn navigate(&self, url: &str) -> Result<()> {
         self.cmd("POST", "/url", Some(json!({ "url": url })))
             .map(drop)

@@ -40,14 +40,10 @@ fn why(reason: &Disconnect) -> String {
         .map_or("clean".to_owned(), |e| format!("err:{}", e.kind()))
 }
 
-/// Starts the peer; `held` is the `onConnectExternal` holder from `hold.js`.
+/// Starts the peer (external ports that woke it are held by the library and handed over).
 #[wasm_bindgen]
-pub fn start_peer(held: JsValue) {
-    if let Ok(listener) = runtime::OnConnect::new()
-        .external()
-        .held(&held)
-        .listen(connected)
-    {
+pub fn start_peer() {
+    if let Ok(listener) = runtime::OnConnect::new().external().listen(connected) {
         // For as long as the peer's background runs.
         listener.forget();
     }

@@ -93,6 +93,18 @@ fn id_of(raw: &RawPort) -> PortId {
     })
 }
 
+/// Every live, connected core of this context.
+pub(crate) fn all_connected() -> Vec<Rc<Core>> {
+    CORES.with(|cores| {
+        cores
+            .borrow()
+            .values()
+            .filter_map(Weak::upgrade)
+            .filter(|core| core.is_connected())
+            .collect()
+    })
+}
+
 /// Runs `f` on a later microtask: after the current listener returns, before the next event.
 pub(crate) fn later(f: impl FnOnce() + 'static) {
     wasm_bindgen_futures::spawn_local(async move { f() });
@@ -150,6 +162,7 @@ impl Core {
         });
         if connected {
             core.listen_to_browser();
+            super::pagehide::watch();
         }
         core
     }

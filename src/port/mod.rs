@@ -14,13 +14,16 @@ mod backlog;
 mod core;
 mod futures;
 mod guards;
+mod pagehide;
 mod typed;
 mod validate;
 
 pub use self::backlog::BACKLOG_LIMIT;
 pub use self::futures::{Messages, PortSink};
 pub use self::guards::{Closed, DisconnectListener, MessageListener};
+pub(crate) use self::pagehide::page_is_cached;
 pub use self::typed::{TypedMessages, TypedPort, TypedSink};
+pub(crate) use self::validate::check_size;
 pub use self::validate::MESSAGE_LIMIT;
 
 use self::core::Core;
@@ -234,7 +237,7 @@ impl Port {
         ))
     }
 
-    /// A port held by `www/hold.js` before the wasm was ready, with what it saw meanwhile.
+    /// A port held (by `src/js/hold.js` or the content-script bootstrap) before the wasm was ready, with what it saw meanwhile.
     pub(crate) fn adopt(raw: RawPort, messages: Vec<JsValue>, closed: Option<Disconnect>) -> Port {
         let initial = closed.map_or(State::Connected, State::ClosedThere);
         Port::from_core(Core::of(raw, None, messages, initial))
@@ -309,6 +312,12 @@ impl Port {
     /// by construction (the codec's output). The size rule and disconnect checks still apply.
     pub(crate) fn post_unchecked(&self, message: &JsValue) -> Result<(), PortError> {
         validate::check_size(message)?;
+        self.post_checked(message)
+    }
+
+    /// Posts a message whose checks were done by the caller (a reconnecting port checks a frame's
+    /// size once, when it is first sent, and posts it again unchanged after a reconnect).
+    pub(crate) fn post_trusted(&self, message: &JsValue) -> Result<(), PortError> {
         self.post_checked(message)
     }
 

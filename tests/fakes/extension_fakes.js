@@ -298,6 +298,12 @@ class Fake {
     this.onConnect = new FakeEvent(this);
     this.onConnectExternal = new FakeEvent(this);
     this.invalidated = false;
+    this.loopbackNames = new Set(); // runtime.connect names this page also receives (loopBack)
+    this.loopbacks = []; // [client end, background end] of each loopback channel
+    // What runtime.getManifest() and runtime.getURL() report: an extension whose background
+    // service worker is "background.js", so no test page is the background until becomeBackground().
+    this.baseUrl = `${flavor === "chromium" ? "chrome-extension" : "moz-extension"}://${this.extensionId}/`;
+    this.background = { service_worker: "background.js", scripts: ["background.js"], type: "module" };
     this.frames = new Map(); // tab id → frame ids with a content script listening (default [0])
     this.chrome = this.namespace(true);
     this.browser = flavor === "chromium" ? this.namespace(false) : this.chrome;
@@ -320,6 +326,8 @@ class Fake {
       connectNative: (application) => fake.connectNative(application),
       onConnect: fake.onConnect,
       onConnectExternal: fake.onConnectExternal,
+      getManifest: () => ({ manifest_version: 3, background: fake.background }),
+      getURL: (path) => new URL(path, fake.baseUrl).href,
     };
     const tabs = { connect: (tabId, info) => fake.tabsConnect(tabId, info) };
     return { runtime, tabs };
@@ -375,6 +383,8 @@ class Fake {
   }
 
   runtimeConnect(args) {
+    // Chromium, extension reloaded: connect throws too (from source; postMessage's throw is measured).
+    if (this.invalidated) throw new Error(CONTEXT_INVALIDATED);
     let extensionId;
     let info;
     if (typeof args[0] === "string") [extensionId, info] = args;
@@ -391,6 +401,9 @@ class Fake {
     }
     const reachable =
       extensionId === undefined || extensionId === this.extensionId || this.externalIds.includes(extensionId);
+    if (extensionId === undefined && this.loopbackNames.has(portName(info))) {
+      return this.openLoopback(portName(info));
+    }
     return this.open(portName(info), reachable);
   }
 
@@ -570,6 +583,55 @@ class Fake {
         };
       }
     }
+  }
+
+  /**
+   * This test page becomes the extension's background page (`background.page` is this page, and
+   * `runtime.getURL` resolves against its origin), as a Firefox event page is.
+   */
+  becomeBackground() {
+    this.baseUrl = `${globalThis.location.origin}/`;
+    this.background = { page: globalThis.location.pathname };
+  }
+
+  /**
+   * `runtime.connect({name})` from this page reaches this page's own `runtime.onConnect`, which
+   * plays the background (a real browser never does this: it lets one test page hold both ends
+   * of a reconnecting port). Nobody listening: "no receiver", as for any connect.
+   */
+  loopBack(name) {
+    this.loopbackNames.add(name);
+  }
+
+  openLoopback(name) {
+    const listening = listenerCount(this.onConnect) > 0;
+    const [client, background] = channel(this, { name }, { name, sender: this.defaultSender() }, true);
+    client.isLibrary = true;
+    background.isLibrary = true;
+    if (listening) {
+      this.loopbacks.push([client, background]);
+      dispatch(this.onConnect, background.port);
+    } else {
+      background.closed = true;
+      this.later(() => client.disconnected(NO_RECEIVER));
+    }
+    return client.port;
+  }
+
+  /**
+   * The background is stopped (Chromium service worker) or suspended (Firefox event page): its
+   * ends of the loopback channels go silent (no onDisconnect there: it is gone, and what was in
+   * flight to it is lost), and each client end gets a clean onDisconnect.
+   */
+  killBackground() {
+    const channels = this.loopbacks;
+    this.loopbacks = [];
+    for (const [client, background] of channels) {
+      if (background.closed) continue;
+      background.closed = true;
+      this.later(() => client.disconnected(null));
+    }
+    return channels.length;
   }
 
   /** Content scripts listen in these frames of `tabId` (default: frame 0 only). */

@@ -143,12 +143,6 @@ extern "C" {
     pub fn listener_count(this: &Remote, event: &str) -> u32;
 }
 
-#[wasm_bindgen(module = "/www/hold.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = holdConnects)]
-    pub fn hold_connects(event: &JsValue) -> JsValue;
-}
-
 /// One installed fake browser, for one test.
 pub struct Fake {
     pub controller: Controller,
