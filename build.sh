@@ -160,7 +160,7 @@ minimal() { # examples/minimal → dist-minimal/ (a separate cargo run each: no 
   rm -rf dist-minimal
   small_package minimal-content dist-minimal/content
   small_package minimal-background dist-minimal/background
-  cp examples/minimal/manifest.json examples/minimal/background.js examples/minimal/content.js www/hold.js dist-minimal/
+  cp examples/minimal/manifest.json examples/minimal/background.js examples/minimal/content.js dist-minimal/
 }
 
 size_entry() { # size_entry NAME DIR CRATE: one JSON object of gzip -9 sizes; glue = the JS and the snippets it imports

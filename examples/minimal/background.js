@@ -1,7 +1,4 @@
-// Hold connections that arrive while the wasm loads (a woken Chromium service worker drops them
-// otherwise), then hand them to Rust.
+// Background bootstrap: webext-port itself holds connections that arrive while the wasm loads.
 import init, { start } from "./background/minimal_background.js";
-import { holdConnects } from "./hold.js";
 
-const held = holdConnects((globalThis.chrome ?? globalThis.browser).runtime.onConnect);
-init().then(() => start(held));
+init().then(() => start());

@@ -98,8 +98,8 @@ pub(crate) fn all_connected() -> Vec<Rc<Core>> {
     CORES.with(|cores| {
         cores
             .borrow()
-            .values()
-            .filter_map(Weak::upgrade)
+            .iter()
+            .filter_map(|(_, core)| core.upgrade())
             .filter(|core| core.is_connected())
             .collect()
     })

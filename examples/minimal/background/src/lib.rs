@@ -5,13 +5,12 @@ use minimal_protocol::{ToBackground, ToContent, PORT_NAME};
 use wasm_bindgen::prelude::*;
 use webext_port::runtime;
 
-/// Called by `background.js` once the wasm is instantiated. `held` is what `hold.js` kept while
-/// the wasm loaded: a Chromium service worker woken by a connection drops that connection unless a
-/// listener exists by the end of its first turn, long before any wasm is ready.
+/// Called by `background.js` once the wasm is instantiated. Connections that woke the background
+/// while the wasm loaded (a Chromium service worker drops them unless a listener exists by the end
+/// of its first turn) were held by webext-port itself; this first listener receives them first.
 #[wasm_bindgen]
-pub fn start(held: JsValue) -> Result<(), JsError> {
+pub fn start() -> Result<(), JsError> {
     runtime::OnConnect::new()
-        .held(&held)
         .listen(|port| {
             // Other code of the extension may open ports too: answer only ours.
             if port.name() != PORT_NAME {
