@@ -127,9 +127,9 @@ EOF
 
 # ---------------------------------------------------------------- size (examples/minimal, target/size.json)
 SIZE_BUDGET=20480 # bytes, gzip -9: the minimal typed content script, wasm + JS glue (issue 10's target)
-# Not met yet (38,171 B measured; docs/performance.md says what is left). Until it is, the test run
+# Not met yet (39,741 B measured with the lifecycle layer; docs/performance.md says what is left). Until it is, the test run
 # guards against growth: the minimal typed content script may not pass this bound.
-SIZE_GUARD=39000
+SIZE_GUARD=40500
 TOOLS="$ROOT/target/tools"
 
 size_tools() { # wasm-opt (npm binaryen: Debian's is too old, wasm-pack cannot download one) and terser, project-local
@@ -235,6 +235,23 @@ run_layer() { # run_layer NAME LOG COMMAND...: runs it, keeps its output in LOG,
   record "$name" $(counts "$log") "$status"
 }
 
+wasm_tests() { # wasm_tests BROWSER: layer 2 in one browser, run again once if a page never loaded
+  # Headless Chromium on this 2-core machine now and then never finishes loading a test page
+  # (ChromeDriver: "Timed out receiving message from renderer", the runner: "Failed to detect test
+  # as having been run"): no test ran, so nothing passed or failed. Only that case is retried, and
+  # it says so; a test that fails, or a page that hangs twice, still fails the layer.
+  local log=target/test-logs/wasm-$1.try1.log status=0
+  wasm-pack test --headless "--$1" >"$log" 2>&1 || status=$?
+  if [ "$status" != 0 ] && grep -q "Failed to detect test as having been run" "$log" &&
+    ! grep -q "test result: FAILED" "$log"; then
+    echo "layer 2 ($1): a test page never loaded (no test ran); running the layer once more (first try: $log)"
+    wasm-pack test --headless "--$1"
+  else
+    cat "$log"
+    return "$status"
+  fi
+}
+
 test_all() {
   mkdir -p target/test-logs
   # wasm-bindgen-test-runner gives a page 20 s between polls by default; the codec tests carry a
@@ -247,8 +264,8 @@ test_all() {
   run_layer "lint: clippy (wasm32)" $logs/clippy-wasm.log bash -c \
     'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench -p minimal-content -p minimal-background -p minimal-protocol --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "layer 1: host cargo test" $logs/host.log cargo test --workspace
-  run_layer "layer 2: wasm-pack test --headless --chrome" $logs/wasm-chrome.log wasm-pack test --headless --chrome
-  run_layer "layer 2: wasm-pack test --headless --firefox" $logs/wasm-firefox.log wasm-pack test --headless --firefox
+  run_layer "layer 2: wasm-pack test --headless --chrome" $logs/wasm-chrome.log wasm_tests chrome
+  run_layer "layer 2: wasm-pack test --headless --firefox" $logs/wasm-firefox.log wasm_tests firefox
   run_layer "size: minimal typed content script does not grow (target/size.json; 20 KiB budget not met yet)" $logs/size.log size_report
   say "layer 3: end-to-end in real Chromium and Firefox"
   local status=0
