@@ -235,21 +235,28 @@ run_layer() { # run_layer NAME LOG COMMAND...: runs it, keeps its output in LOG,
   record "$name" $(counts "$log") "$status"
 }
 
-wasm_tests() { # wasm_tests BROWSER: layer 2 in one browser, run again once if a page never loaded
-  # Headless Chromium on this 2-core machine now and then never finishes loading a test page
-  # (ChromeDriver: "Timed out receiving message from renderer", the runner: "Failed to detect test
-  # as having been run"): no test ran, so nothing passed or failed. Only that case is retried, and
-  # it says so; a test that fails, or a page that hangs twice, still fails the layer.
-  local log=target/test-logs/wasm-$1.try1.log status=0
-  wasm-pack test --headless "--$1" >"$log" 2>&1 || status=$?
-  if [ "$status" != 0 ] && grep -q "Failed to detect test as having been run" "$log" &&
-    ! grep -q "test result: FAILED" "$log"; then
-    echo "layer 2 ($1): a test page never loaded (no test ran); running the layer once more (first try: $log)"
-    wasm-pack test --headless "--$1"
-  else
-    cat "$log"
-    return "$status"
-  fi
+wasm_tests() { # wasm_tests BROWSER: layer 2 in one browser, one wasm-pack run per tests/*.rs file
+  # One run per file: in one run of every file, headless Chromium on this 2-core machine sometimes
+  # never finished loading the last test page (ChromeDriver: "Timed out receiving message from
+  # renderer"; the runner: "Failed to detect test as having been run"), while the same file alone
+  # passed every time. A page that never loaded (no test ran) is run once more, and it says so; a
+  # test that fails, or a page that hangs twice, still fails the layer.
+  local file name log status=0 failed=0
+  for file in tests/*.rs; do
+    name=$(basename "$file" .rs)
+    log=target/test-logs/wasm-$1-$name.try1.log
+    status=0
+    wasm-pack test --headless "--$1" --test "$name" >"$log" 2>&1 || status=$?
+    if [ "$status" != 0 ] && grep -q "Failed to detect test as having been run" "$log" &&
+      ! grep -q "test result: FAILED" "$log"; then
+      echo "layer 2 ($1, $name): the test page never loaded (no test ran); running it once more (first try: $log)"
+      wasm-pack test --headless "--$1" --test "$name" || failed=1
+    else
+      cat "$log"
+      [ "$status" = 0 ] || failed=1
+    fi
+  done
+  return "$failed"
 }
 
 test_all() {
