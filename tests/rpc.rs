@@ -25,15 +25,7 @@ use support::*;
 /// `f`, or a panic if it has not finished within `ms`: a request that hangs fails the test
 /// instead of stalling the whole run.
 async fn within<F: Future>(ms: i32, f: F) -> F::Output {
-    let timer = js_sys::Promise::new(&mut |resolve, _| {
-        let global = js_sys::global();
-        let set_timeout: js_sys::Function = js_sys::Reflect::get(&global, &"setTimeout".into())
-            .expect("setTimeout")
-            .into();
-        set_timeout
-            .call2(&global, &resolve, &ms.into())
-            .expect("setTimeout runs");
-    });
+    let timer = timer(ms);
     // The timer first: when both are ready on the same wake-up, the timeout wins (a future
     // that only completes because the timer's wake-up polled it again would otherwise pass).
     match select(JsFuture::from(timer), Box::pin(f)).await {
@@ -294,8 +286,9 @@ fn record(
     (log, port.on_message(move |m| sink.borrow_mut().push(m)))
 }
 
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
+/// A promise that resolves after `ms` milliseconds (`setTimeout` on the global).
+fn timer(ms: i32) -> js_sys::Promise {
+    js_sys::Promise::new(&mut |resolve, _| {
         let global = js_sys::global();
         let set_timeout: js_sys::Function = js_sys::Reflect::get(&global, &"setTimeout".into())
             .expect("setTimeout")
@@ -303,8 +296,11 @@ async fn sleep(ms: i32) {
         set_timeout
             .call2(&global, &resolve, &ms.into())
             .expect("setTimeout runs");
-    });
-    JsFuture::from(promise).await.expect("resolves");
+    })
+}
+
+async fn sleep(ms: i32) {
+    JsFuture::from(timer(ms)).await.expect("resolves");
 }
 
 /// A content script in `frame` of tab `tab` connects; returns its far end and the library port.
