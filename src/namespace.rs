@@ -48,12 +48,35 @@ fn runtime_object() -> Result<JsValue, PortError> {
     })
 }
 
+/// Whether `runtime` (which has no `id` now) belongs to an extension context whose extension was
+/// reloaded, updated or removed. Measured in Chromium 156: an orphaned content script keeps its
+/// `chrome.runtime` (with `getURL`), but `runtime.id` turns `undefined` a few ms after its ports
+/// close, and `runtime.connect` then neither throws nor connects. A web page's `runtime` (listed
+/// in `externally_connectable`) never had an `id` or a `getURL`.
+fn orphaned(runtime: &JsValue) -> bool {
+    get(runtime, "getURL").is_function()
+}
+
+/// The error for `what` in an orphaned extension context (see [`orphaned`]).
+fn invalidated(what: &str) -> PortError {
+    PortError::new(
+        ErrorKind::ContextInvalidated,
+        format!(
+            "{what}: the extension was reloaded, updated or removed after this script started \
+             (runtime.id is gone); this script can no longer reach it"
+        ),
+    )
+}
+
 /// `runtime` of an extension context (background, extension page, content script). A web page's
-/// `runtime` has no `id`: there only [`runtime_any`] (for `connect_external`) applies.
+/// `runtime` has no `id`: there only [`runtime_any`] (for `connect_external`) applies. An
+/// extension context whose extension went away is [`ErrorKind::ContextInvalidated`].
 fn extension_runtime(what: &str) -> Result<JsValue, PortError> {
     let runtime = runtime_object()?;
     if get(&runtime, "id").is_string() {
         Ok(runtime)
+    } else if orphaned(&runtime) {
+        Err(invalidated(what))
     } else {
         Err(PortError::new(
             ErrorKind::NotInExtension,
@@ -73,7 +96,11 @@ pub(crate) fn runtime(what: &str) -> Result<RawRuntime, PortError> {
 /// The `runtime` namespace in any context, web pages included (`runtime.connect` to another
 /// extension is what an `externally_connectable` page may do).
 pub(crate) fn runtime_any() -> Result<RawRuntime, PortError> {
-    runtime_object().map(JsCast::unchecked_into)
+    let runtime = runtime_object()?;
+    if !get(&runtime, "id").is_string() && orphaned(&runtime) {
+        return Err(invalidated("runtime.connect"));
+    }
+    Ok(runtime.unchecked_into())
 }
 
 /// The `runtime` namespace, when it can `connectNative` here (not in content scripts).

@@ -1292,6 +1292,25 @@ async fn context_invalidated_throw_is_context_invalidated() {
     assert_eq!(received(&fake.last_remote()), [r#""before""#]);
     fake.finish().await;
 }
+/// Chromium 156, extension reloaded under a content script (measured): `runtime.id` turns
+/// undefined while `chrome.runtime` (with `getURL`) stays, and `runtime.connect` no longer
+/// throws. Every entry point says `ContextInvalidated` before calling the browser; a web page
+/// (no `id`, no `getURL`) still says `NotInExtension` (see the web-page tests).
+#[wasm_bindgen_test]
+async fn orphaned_content_script_is_context_invalidated() {
+    let fake = Fake::install("chromium");
+    runtime::connect(&ConnectInfo::named("before")).unwrap();
+    fake.invalidate_context();
+    let err = runtime::connect(&ConnectInfo::named("after")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ContextInvalidated, "{err}");
+    let err = runtime::connect_external("abcdefghijklmnopabcdefghijklmnop", &ConnectInfo::new())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ContextInvalidated, "{err}");
+    let err = runtime::on_connect(|_| {}).map(drop).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ContextInvalidated, "{err}");
+    fake.finish().await;
+}
+
 /// Counts how many of its copies were dropped: captured by a closure, it tells when the closure
 /// was freed.
 struct DropCounter(Rc<std::cell::Cell<u32>>);

@@ -423,6 +423,9 @@ pub mod test {
 
     /// `runtime.onConnect` in the content script: ports the background opened with `tabs.connect`.
     pub fn from_background(port: Port) {
+        if crate::lifecycle_faults::received(&port) {
+            return;
+        }
         if port.name() == "rpc-from-bg" {
             return rpc_scenarios::serve(&port);
         }

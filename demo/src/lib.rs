@@ -18,6 +18,7 @@ mod external;
 mod js;
 mod lifecycle;
 mod lifecycle_bfcache;
+mod lifecycle_faults;
 mod lifecycle_leak;
 mod lifecycle_stream;
 mod mdn;

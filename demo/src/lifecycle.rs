@@ -30,7 +30,7 @@ pub fn watch_main_port(port: &Port) {
 
 /// Content: runs a lifecycle command; false when `cmd` is not one.
 pub fn run(cmd: &str, arg: &str) -> bool {
-    if crate::lifecycle_bfcache::run(cmd) {
+    if crate::lifecycle_bfcache::run(cmd) || crate::lifecycle_faults::run(cmd, arg) {
         return true;
     }
     match cmd {
@@ -72,7 +72,7 @@ fn cold_connect(arg: &str) {
 
 /// Background: takes the lifecycle ports; false when `port` is not one.
 pub fn connected(port: &Port) -> bool {
-    if crate::lifecycle_bfcache::connected(port) {
+    if crate::lifecycle_bfcache::connected(port) || crate::lifecycle_faults::connected(port) {
         return true;
     }
     match port.name() {

@@ -37,7 +37,7 @@ pub async fn command(cmd: &str) -> Option<Reports> {
     })
 }
 
-fn open() -> Result<Host, PortError> {
+pub(crate) fn open() -> Result<Host, PortError> {
     runtime::connect_native(HOST).map(|port| port.typed())
 }
 
@@ -121,6 +121,12 @@ fn too_large() -> Reports {
     vec![report("native_post_too_large", outcome(&result))]
 }
 
+/// Asks the host for its process id.
+pub(crate) async fn pid(host: &Host) -> Option<u32> {
+    host.send(&HostCommand::new("pid")).ok()?;
+    host.messages().next().await?.ok()?.pid
+}
+
 /// Reports the host's pid, then disconnects (the test checks the process is gone) and tries to
 /// post once more.
 async fn pid_then_disconnect() -> Reports {
@@ -128,13 +134,7 @@ async fn pid_then_disconnect() -> Reports {
         Ok(host) => host,
         Err(err) => return failed("native_host_pid", &err),
     };
-    let _ = host.send(&HostCommand::new("pid"));
-    let pid = host
-        .messages()
-        .next()
-        .await
-        .and_then(Result::ok)
-        .and_then(|r| r.pid);
+    let pid = pid(&host).await;
     let _ = host.disconnect();
     let after = host.send(&HostCommand::new("pid"));
     vec![

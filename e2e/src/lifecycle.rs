@@ -88,7 +88,12 @@ fn now_ms() -> u128 {
 
 /// Opens `count` test tabs (the first in the current window); each waits for its content script's
 /// first reply, so the background has run.
-fn open_tabs(session: &Session, origin: &str, count: usize, tag: &str) -> Result<Vec<String>> {
+pub(crate) fn open_tabs(
+    session: &Session,
+    origin: &str,
+    count: usize,
+    tag: &str,
+) -> Result<Vec<String>> {
     let mut tabs = Vec::new();
     for i in 0..count {
         let handle = if i == 0 {

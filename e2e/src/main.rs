@@ -7,6 +7,7 @@
 mod bench;
 mod browsers;
 mod conformance;
+mod faults;
 mod lifecycle;
 mod process;
 mod scenarios;
@@ -100,20 +101,23 @@ fn observe(
     let launched = ids.and_then(|ids| Ok((ids, launch(kind, &load, logs)?)));
     match launched {
         Ok((ids, browser)) => {
-            // WEBEXT_PORT_E2E_ONLY=lifecycle: only the lifecycle scenarios (while working on them;
-            // every other scenario then fails as "not run").
-            let only_lifecycle =
-                std::env::var("WEBEXT_PORT_E2E_ONLY").as_deref() == Ok("lifecycle");
-            let mut seen: HashMap<String, String> = if only_lifecycle {
-                HashMap::new()
-            } else {
-                scenarios::run(&browser.session, origin, &ids)
-                    .into_iter()
-                    .collect()
-            };
+            // WEBEXT_PORT_E2E_ONLY=lifecycle|faults|scenarios: only that part (while working on
+            // it; every other scenario then fails as "not run").
+            let only = std::env::var("WEBEXT_PORT_E2E_ONLY").ok();
+            let part = |name: &str| only.as_deref().is_none_or(|only| only == name);
+            let mut seen: HashMap<String, String> = HashMap::new();
+            if part("scenarios") {
+                seen.extend(scenarios::run(&browser.session, origin, &ids));
+            }
             drop(browser);
             // The background lifecycle runs in a browser of its own: it stops the background.
-            seen.extend(lifecycle::observe(kind, &load, origin, logs));
+            if part("lifecycle") {
+                seen.extend(lifecycle::observe(kind, &load, origin, logs));
+            }
+            // So do the faults: the last one reloads the extension.
+            if part("faults") {
+                seen.extend(faults::observe(kind, &load, origin, logs));
+            }
             seen
         }
         Err(e) => {

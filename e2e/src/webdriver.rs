@@ -191,6 +191,17 @@ impl Session {
             .map(drop)
     }
 
+    /// Switches into the `index`th frame of the current document.
+    pub fn switch_to_frame(&self, index: u32) -> Result<()> {
+        self.cmd("POST", "/frame", Some(json!({ "id": index })))
+            .map(drop)
+    }
+
+    /// Switches back to the parent of the current frame.
+    pub fn switch_to_parent(&self) -> Result<()> {
+        self.cmd("POST", "/frame/parent", Some(json!({}))).map(drop)
+    }
+
     /// Closes the current tab.
     pub fn close_tab(&self) -> Result<()> {
         self.cmd("DELETE", "/window", None).map(drop)
