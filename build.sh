@@ -44,6 +44,7 @@ setup() {
     command -v chromium >/dev/null || missing+=(chromium)
     command -v chromedriver >/dev/null || missing+=(chromium-driver)
     command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+    command -v jq >/dev/null || missing+=(jq)
     if [ ${#missing[@]} -gt 0 ]; then
       say "installing ${missing[*]} (apt)"
       apt-get update -qq || die "apt-get update failed"
@@ -52,8 +53,9 @@ setup() {
     fi
     command -v geckodriver >/dev/null || { say "installing geckodriver"; cargo_install geckodriver; }
   fi
+  web_ext_tool
   local tool
-  for tool in chromium chromedriver geckodriver; do
+  for tool in chromium chromedriver geckodriver jq; do
     command -v "$tool" >/dev/null || die "$tool is missing (run ./build.sh as root to install it, or install it yourself)"
   done
   command -v firefox-esr >/dev/null || command -v firefox >/dev/null ||
@@ -138,6 +140,18 @@ size_tools() { # wasm-opt (npm binaryen: Debian's is too old, wasm-pack cannot d
   say "installing wasm-opt (npm binaryen) and terser into target/tools"
   npm install --prefix "$TOOLS" --no-save --no-audit --no-fund --loglevel=error binaryen@132.0.0 terser@5.51.4 ||
     die "could not install binaryen and terser with npm"
+}
+
+WEB_EXT_VERSION=10.7.0 # npm web-ext, exact: its rules change between versions
+
+web_ext_tool() { # web-ext (npm) for the lint layer, project-local like wasm-opt and terser; its own
+  # prefix, so that neither --no-save install prunes the other's packages
+  local web_ext="$TOOLS/web-ext/node_modules/.bin/web-ext"
+  [ -x "$web_ext" ] && [ "$("$web_ext" --version 2>/dev/null)" = "$WEB_EXT_VERSION" ] && return
+  command -v npm >/dev/null || die "npm is missing: install Node.js (apt-get install nodejs npm)"
+  say "installing web-ext $WEB_EXT_VERSION (npm) into target/tools/web-ext"
+  npm install --prefix "$TOOLS/web-ext" --no-save --no-audit --no-fund --loglevel=error \
+    "web-ext@$WEB_EXT_VERSION" || die "could not install web-ext with npm"
 }
 
 small_package() { # small_package CRATE OUT_DIR [CARGO_ARGS...]: profile `size`, then wasm-opt -Oz and terser, in OUT_DIR
@@ -259,6 +273,87 @@ wasm_tests() { # wasm_tests BROWSER: layer 2 in one browser, one wasm-pack run p
   return "$failed"
 }
 
+# The crates the library builds with (normal and build dependencies, not dev; features as the
+# workspace resolves them) for one platform: "over <rust_version> <name> <version>" for each that
+# needs a newer Rust than $ours, then "count <crates>" and "max <newest rust_version>".
+MSRV_JQ='
+def ver: ((. // "0") | split(".") | map(tonumber)) + [0, 0, 0] | .[0:3];
+(.packages | map({key: .id, value: .}) | from_entries) as $pkgs
+| (.resolve.nodes | map({key: .id, value: [.deps[] | select(any(.dep_kinds[]; .kind != "dev")) | .pkg]})
+   | from_entries) as $deps
+| [.packages[] | select(.name == "webext-port" and .source == null) | .id][0] as $root
+| [[$root | recurse($deps[.][])] | unique[] | $pkgs[.] | select(.id != $root)] as $tree
+| ($tree[] | select(.rust_version != null and (.rust_version | ver) > ($ours | ver))
+   | "over \(.rust_version) \(.name) \(.version)"),
+  "count \($tree | length)",
+  "max \([$tree[] | .rust_version | select(. != null)] | max_by(ver))"'
+
+msrv_check() { # no crate in the library's dependency tree declares a newer rust-version than the library
+  local ours platform tree max status=0
+  ours=$(cargo metadata --format-version 1 --no-deps |
+    jq -r '.packages[] | select(.name == "webext-port") | .rust_version // empty')
+  [ -n "$ours" ] || { echo "msrv: Cargo.toml has no rust-version: 0 passed; 1 failed"; return 1; }
+  for platform in wasm32-unknown-unknown "$(rustc -vV | awk '/^host:/ {print $2}')"; do
+    tree=$(cargo metadata --format-version 1 --filter-platform "$platform" | jq -r --arg ours "$ours" "$MSRV_JQ") ||
+      { echo "msrv ($platform): cargo metadata failed: 0 passed; 1 failed"; status=1; continue; }
+    max=$(sed -n 's/^max //p' <<<"$tree")
+    echo "msrv ($platform): $(sed -n 's/^count //p' <<<"$tree") crates, the newest rust-version among them is $max"
+    if ! grep -q '^over ' <<<"$tree"; then
+      echo "msrv ($platform): every dependency builds with rust-version $ours: 1 passed; 0 failed"
+    else
+      sed -n 's/^over \([^ ]*\) \(.*\)/  \2 needs Rust \1/p' <<<"$tree"
+      echo "msrv ($platform): a dependency needs Rust $max > rust-version $ours: 0 passed; 1 failed"
+      status=1
+    fi
+  done
+  return "$status"
+}
+
+package_check() { # the published crate: its file list and size, cargo's own build of it, its doctests
+  local version crate unpacked status=0
+  version=$(cargo metadata --format-version 1 --no-deps |
+    jq -r '.packages[] | select(.name == "webext-port") | .version')
+  cargo package --list --allow-dirty -p webext-port || return 1
+  # Builds the unpacked .crate (verification) as a user of it would get it.
+  cargo package --allow-dirty -p webext-port || { echo "cargo package: 0 passed; 1 failed"; return 1; }
+  crate=target/package/webext-port-$version.crate
+  echo "cargo package: $crate, $(wc -c <"$crate") bytes, $(tar -tzf "$crate" | grep -vc '/$') files: 1 passed; 0 failed"
+  # The doctests (README.md's examples among them) from the unpacked crate, outside this workspace.
+  unpacked=$(mktemp -d)
+  tar -xzf "$crate" -C "$unpacked" &&
+    CARGO_TARGET_DIR="$ROOT/target/package-doctest" cargo test --doc --locked \
+      --manifest-path "$unpacked/webext-port-$version/Cargo.toml" || status=1
+  rm -rf "$unpacked"
+  [ "$status" = 0 ] || echo "packaged crate doctests: 0 passed; 1 failed"
+  return "$status"
+}
+
+web_ext_lint() { # web-ext lint of every built extension: any error fails; warnings are counted and listed
+  local dir report errors warnings status=0
+  for dir in dist dist-minimal dist-peer; do
+    report=target/test-logs/web-ext-$dir.json
+    # Exits non-zero when it finds errors; the JSON report is what counts.
+    "$TOOLS/web-ext/node_modules/.bin/web-ext" lint --source-dir "$dir" --output json \
+      --no-config-discovery >"$report" 2>target/test-logs/web-ext-$dir.stderr || true
+    if ! errors=$(jq -er '.summary.errors' "$report" 2>/dev/null) ||
+      ! warnings=$(jq -er '.summary.warnings' "$report" 2>/dev/null); then
+      cat target/test-logs/web-ext-$dir.stderr
+      echo "web-ext lint $dir: no JSON report ($report): 0 passed; 1 failed"
+      status=1
+      continue
+    fi
+    jq -r '(.errors[] | "  error   \(.code) \(.file // "") \(.message)"),
+      (.warnings[] | "  warning \(.code) \(.file // "") \(.message)")' "$report"
+    if [ "$errors" = 0 ]; then
+      echo "web-ext lint $dir: 0 errors, $warnings warnings: 1 passed; 0 failed"
+    else
+      echo "web-ext lint $dir: $errors errors, $warnings warnings: 0 passed; 1 failed"
+      status=1
+    fi
+  done
+  return "$status"
+}
+
 test_all() {
   mkdir -p target/test-logs
   # wasm-bindgen-test-runner gives a page 20 s between polls by default; the codec tests carry a
@@ -270,7 +365,12 @@ test_all() {
     'cargo clippy --quiet --workspace --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "lint: clippy (wasm32)" $logs/clippy-wasm.log bash -c \
     'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench -p minimal-content -p minimal-background -p minimal-protocol --all-targets -- -D warnings && echo "1 passed; 0 failed"'
-  run_layer "layer 1: host cargo test" $logs/host.log cargo test --workspace
+  run_layer "lint: cargo doc -D warnings (wasm32 and host)" $logs/doc.log bash -c \
+    'export RUSTDOCFLAGS="-D warnings"; cargo doc --quiet --no-deps --target wasm32-unknown-unknown -p webext-port && cargo doc --quiet --no-deps -p webext-port && echo "1 passed; 0 failed"'
+  run_layer "lint: MSRV: no dependency needs a newer Rust than rust-version" $logs/msrv.log msrv_check
+  run_layer "lint: web-ext lint dist/ dist-minimal/ dist-peer/ (0 errors)" $logs/web-ext.log web_ext_lint
+  run_layer "layer 1: host cargo test (doctests and README examples included)" $logs/host.log cargo test --workspace
+  run_layer "package: cargo package -p webext-port (builds the .crate, runs its doctests)" $logs/package.log package_check
   run_layer "layer 2: wasm-pack test --headless --chrome" $logs/wasm-chrome.log wasm_tests chrome
   run_layer "layer 2: wasm-pack test --headless --firefox" $logs/wasm-firefox.log wasm_tests firefox
   run_layer "size: minimal typed content script does not grow (target/size.json; 20 KiB budget not met yet)" $logs/size.log size_report

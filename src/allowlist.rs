@@ -77,6 +77,22 @@ impl Allowlist {
 }
 
 /// A port [`Allowlist::admit`] refused (and already disconnected).
+///
+/// It carries only who asked, not the port: nothing from an unlisted extension can be read or
+/// answered. Log it (an unknown extension trying to talk to yours is worth knowing about) or count
+/// it; there is nothing to close.
+///
+/// ```no_run
+/// # fn demo(port: webext_port::Port) {
+/// use webext_port::Allowlist;
+/// let allowlist = Allowlist::new(["peer@example.org"]);
+/// if let Err(rejected) = allowlist.admit(port) {
+///     // `None` when the browser named no sender id (then the port could not be admitted either).
+///     let who = rejected.sender().and_then(|s| s.id.as_deref()).unwrap_or("an unknown sender");
+///     println!("refused a connection from {who}");
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
     sender: Option<Box<MessageSender>>,

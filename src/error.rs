@@ -6,8 +6,25 @@ use std::fmt;
 
 /// What went wrong, independent of which browser said it.
 ///
+/// Chromium and Firefox word the same failure differently (and change their words between
+/// versions); match on the kind instead of the text, so one branch handles both browsers. The
+/// enum is `#[non_exhaustive]`: keep a `_` arm, new kinds may come with new browser behaviour.
+///
 /// ```
-/// use webext_port::ErrorKind;
+/// use webext_port::{ErrorKind, PortError};
+/// // What a content script might do when its connection to the background ends with an error.
+/// fn next_step(err: &PortError) -> &'static str {
+///     match err.kind() {
+///         ErrorKind::NoReceiver => "the background is not listening yet: retry in a moment",
+///         ErrorKind::ContextInvalidated => "the extension was reloaded: stop for good",
+///         ErrorKind::NotSerializable | ErrorKind::MessageTooLarge => "a bug on our side",
+///         _ => "log it",
+///     }
+/// }
+/// let err = PortError::from_browser_message(
+///     "Could not establish connection. Receiving end does not exist.",
+/// );
+/// assert_eq!(next_step(&err), "the background is not listening yet: retry in a moment");
 /// // Display is the snake_case name, stable for logs and test reports.
 /// assert_eq!(ErrorKind::NoReceiver.to_string(), "no_receiver");
 /// ```
@@ -239,6 +256,11 @@ pub(crate) fn classify_native(message: &str) -> ErrorKind {
 
 /// The one error type of this crate: a [`kind`](PortError::kind) to match on and the
 /// browser's own [`message`](PortError::message).
+///
+/// Every fallible call returns it, and every way a connection ends with an error carries it
+/// ([`Disconnect::Error`](crate::Disconnect::Error)), whether the browser threw, set
+/// `port.error` (Firefox) or set `runtime.lastError` during `onDisconnect` (Chromium): one type
+/// to handle, with the original words kept for logs and bug reports.
 ///
 /// ```
 /// use webext_port::{ErrorKind, PortError};

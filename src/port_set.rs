@@ -108,6 +108,10 @@ type Entries<In, Out> = RefCell<BTreeMap<PortKey, TypedPort<In, Out>>>;
 /// The background's content-script ports, keyed by [`PortKey`] and typed: messages out are
 /// `Out`, messages in are `In` (listen on each port as it is inserted).
 ///
+/// Use it instead of a map from tab id to port, which loses a frame's port when a tab has the
+/// content script in several frames and keeps closed ports unless every `onDisconnect` cleans up
+/// (see the [module docs](crate::port_set)).
+///
 /// - [`insert`](PortSet::insert) keys a port by its sender; a later port with the same key (the
 ///   same document connecting again) replaces the earlier one.
 /// - A port that disconnects removes itself (its successor under the same key stays); so does one

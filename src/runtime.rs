@@ -59,14 +59,28 @@ impl ConnectInfo {
 
 /// Opens a port to this extension's background and extension pages (`runtime.connect`).
 ///
-/// From a content script this reaches the background; a context never receives its own connect.
+/// Use a port rather than one-off `runtime.sendMessage` when the two sides talk more than once:
+/// both can send at any time, in order, and each learns when the other goes away (the tab closed,
+/// the background stopped). From a content script this reaches the background; a context never
+/// receives its own connect. The other side gets the port in its
+/// [`on_connect`] listener, named `info.name`.
+///
 /// If nobody listens, the port's [`on_disconnect`](Port::on_disconnect) reports
-/// [`ErrorKind::NoReceiver`].
+/// [`ErrorKind::NoReceiver`] on a later task (not an `Err` here: the browser only knows later).
+/// An `Err` now means there is no extension API: [`ErrorKind::NotInExtension`] in a plain page or
+/// a web page (which may only use [`connect_external`]), or the browser's own error, such as
+/// [`ErrorKind::ContextInvalidated`] in a content script whose extension was reloaded.
 ///
 /// ```no_run
-/// use webext_port::{runtime, ConnectInfo};
+/// use webext_port::{runtime, ConnectInfo, ErrorKind};
+/// // Content script: one connection to the background for the life of the page.
 /// let port = runtime::connect(&ConnectInfo::named("port-from-cs"))?;
 /// port.post(&"hello from content script".into())?;
+/// port.on_disconnect(|reason| {
+///     if reason.error().map(|e| e.kind()) == Some(ErrorKind::NoReceiver) {
+///         // The background has no onConnect listener (yet): connect again later.
+///     }
+/// });
 /// # Ok::<(), webext_port::PortError>(())
 /// ```
 pub fn connect(info: &ConnectInfo) -> Result<Port, PortError> {
@@ -106,6 +120,12 @@ pub fn connect_external(extension_id: &str, info: &ConnectInfo) -> Result<Port, 
 /// Opens a port to a native application (`runtime.connectNative`). [`Port::name`] is the
 /// application name in every browser.
 ///
+/// For work the browser cannot do itself (files, other programs, hardware): the browser starts
+/// the installed host process and keeps it running as long as the port is open, so one port is
+/// one conversation with one process (use `runtime.sendNativeMessage` for one question, one
+/// answer). Background and extension pages only (the manifest needs the `nativeMessaging`
+/// permission); a content script gets [`ErrorKind::Unsupported`] at once.
+///
 /// One outcome per case, whatever the browser reports:
 /// - no such host, or not allowed for this extension: `on_disconnect` gets
 ///   [`ErrorKind::NativeHostNotFound`] (or [`ErrorKind::NativeHostForbidden`] where the browser tells);
@@ -119,7 +139,14 @@ pub fn connect_external(extension_id: &str, info: &ConnectInfo) -> Result<Port, 
 /// [`Port::disconnect`] closes the host's stdin; the browser then stops the process.
 ///
 /// ```no_run
-/// let port = webext_port::runtime::connect_native("ping_pong")?;
+/// use webext_port::{runtime, ErrorKind};
+/// let port = runtime::connect_native("ping_pong")?;
+/// port.on_message(|reply| println!("host says {reply:?}")).forget();
+/// port.on_disconnect(|reason| match reason.error().map(|e| e.kind()) {
+///     // Tell the user to install the companion application.
+///     Some(ErrorKind::NativeHostNotFound) => println!("ping_pong is not installed"),
+///     _ => println!("host gone: {reason:?}"),
+/// });
 /// port.post(&"ping".into())?;
 /// # Ok::<(), webext_port::PortError>(())
 /// ```

@@ -85,6 +85,13 @@ impl ConnectInfo {
 /// Opens a port to the content scripts of tab `tab_id` (`tabs.connect`), received there by
 /// [`runtime::on_connect`](crate::runtime::on_connect).
 ///
+/// The background's way to start a conversation with a page (a content script cannot be
+/// reached otherwise: it has no address but its tab). Without a frame id the connection goes to
+/// the content scripts of every frame of the tab, and this one port talks to all of them (a post
+/// reaches each frame, their replies all arrive here): pass [`ConnectInfo::frame_id`] when one
+/// frame is meant. Only the background and extension pages have `tabs`: in a content script this is
+/// [`ErrorKind::Unsupported`] at once.
+///
 /// A tab that does not exist, or has no listening content script, is reported the same way in
 /// every browser: the port's [`on_disconnect`](Port::on_disconnect) gets
 /// [`ErrorKind::NoReceiver`]. A negative id (or negative frame id) is
@@ -93,8 +100,13 @@ impl ConnectInfo {
 /// ```no_run
 /// use webext_port::tabs;
 /// # let tab_id = 1;
-/// let port = tabs::connect(tab_id, &tabs::ConnectInfo::named("port-from-bg"))?;
+/// // Background: talk to the top frame of a tab (e.g. the one whose action was clicked).
+/// let port = tabs::connect(tab_id, &tabs::ConnectInfo::named("port-from-bg").frame_id(0))?;
 /// port.post(&"hello content script".into())?;
+/// port.on_disconnect(|reason| {
+///     // NoReceiver: the tab is gone, or its content script is not (yet) listening.
+///     println!("tab port closed: {reason:?}");
+/// });
 /// # Ok::<(), webext_port::PortError>(())
 /// ```
 pub fn connect(tab_id: i32, info: &ConnectInfo) -> Result<Port, PortError> {

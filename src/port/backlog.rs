@@ -16,6 +16,18 @@ use wasm_bindgen::JsValue;
 /// port (the other end sees a clean disconnect) and the port reports
 /// [`ErrorKind::BacklogOverflow`] to its `on_disconnect` callbacks, `closed()` and streams. The
 /// messages already kept are still delivered to a listener added later.
+///
+/// ```no_run
+/// # async fn demo(port: webext_port::Port, load_settings: impl std::future::Future<Output = ()>) {
+/// use webext_port::ErrorKind;
+/// // An `await` before listening loses nothing: up to BACKLOG_LIMIT messages wait, in order.
+/// load_settings.await;
+/// if port.error().map(|e| e.kind()) == Some(ErrorKind::BacklogOverflow) {
+///     // More than BACKLOG_LIMIT arrived meanwhile: the port was closed, the kept ones still come.
+/// }
+/// let _messages = port.on_message(|m| println!("{m:?}"));
+/// # }
+/// ```
 pub const BACKLOG_LIMIT: usize = 1024;
 
 /// A Rust message listener. `Rc` so a dispatch can hold it while the listener removes itself.

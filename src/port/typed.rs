@@ -22,6 +22,14 @@ use std::task::{Context, Poll};
 /// listener or stream as an `Err` of kind [`DecodeFailed`](crate::ErrorKind::DecodeFailed) whose
 /// [`raw_value`](PortError::raw_value) is the message, and the port stays up.
 ///
+/// Why not post `JsValue`s built by hand: Chromium sends a port message as JSON and Firefox as a
+/// structured clone, so the same JS value can arrive differently (`-0`, large integers, `Map`,
+/// `undefined`). A typed message is posted as its JSON text (a JS string, which both browsers
+/// carry unchanged), so `u64::MAX`, `-0.0`, enums and maps come back exactly, and the compiler
+/// checks that both sides agree on the shape when they share the types (a common crate).
+/// It is a view of the same connection: listeners, streams, identity and state are the
+/// [`Port`]'s own, and [`port`](TypedPort::port) gives the untyped handle back.
+///
 /// ```no_run
 /// use serde::{Deserialize, Serialize};
 /// use webext_port::{runtime, ConnectInfo};

@@ -12,6 +12,21 @@ use wasm_bindgen::{JsCast, JsValue};
 /// The largest message a port carries: 64 MiB of UTF-8 JSON, Chromium's limit for extension
 /// ports and for messages to a native host. Firefox would take more; the same message is refused
 /// in both, before anything is sent.
+///
+/// A message over it is an `Err` of kind [`MessageTooLarge`](ErrorKind::MessageTooLarge) from
+/// `post` (and typed `send`) in every browser, so a payload that works in Firefox cannot fail only
+/// in Chromium. Split bigger data into several messages.
+///
+/// ```no_run
+/// # fn demo(port: webext_port::Port) {
+/// use webext_port::{ErrorKind, MESSAGE_LIMIT};
+/// let huge = "x".repeat(MESSAGE_LIMIT + 1);
+/// if let Err(err) = port.post(&huge.as_str().into()) {
+///     // Refused before the browser saw it, in Chromium and Firefox alike.
+///     assert_eq!(err.kind(), ErrorKind::MessageTooLarge);
+/// }
+/// # }
+/// ```
 pub const MESSAGE_LIMIT: usize = 64 * 1024 * 1024;
 
 fn too_large() -> PortError {

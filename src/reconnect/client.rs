@@ -43,6 +43,11 @@ struct Client<In> {
 /// directions (see the [module docs](crate::reconnect) for the precise guarantee and its cost).
 /// The background receives it with a [`SessionHost`](super::SessionHost).
 ///
+/// Use it where a plain [`Port`](crate::Port) would just close under you: a Chromium service
+/// worker is stopped after about 30 s without events and a Firefox event page is suspended the
+/// same way, even while a content script holds a port to it. Instead of every content script
+/// writing its own "reconnect and resend" loop, `send` keeps working across those restarts.
+///
 /// Dropping the last handle [`close`](ReconnectingPort::close)s the session.
 ///
 /// ```no_run

@@ -31,7 +31,27 @@ impl Default for ReconnectOptions {
     }
 }
 
-/// Where a [`ReconnectingPort`](super::ReconnectingPort) is.
+/// Where a [`ReconnectingPort`](super::ReconnectingPort) is, as its
+/// [`status`](super::ReconnectingPort::status) and
+/// [`on_status`](super::ReconnectingPort::on_status) report it.
+///
+/// `send` works in every state but [`Failed`](Status::Failed) and [`Closed`](Status::Closed) (the
+/// message waits for the next connection), so most code never looks at it; it is for showing the
+/// user that the background is coming back, and for noticing the one state that does not end by
+/// itself: an extension reload orphaned this content script.
+///
+/// ```no_run
+/// # fn demo(port: webext_port::reconnect::ReconnectingPort<u32, u32>) {
+/// use webext_port::reconnect::Status;
+/// port.on_status(|status| match status {
+///     Status::Connected => println!("background ready"),
+///     Status::Reconnecting { attempt, delay_ms } => println!("retry {attempt} in {delay_ms} ms"),
+///     // Nothing will come back: tell the user to reload the page.
+///     Status::Failed(err) => println!("gave up: {err}"),
+///     _ => {}
+/// });
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Status {

@@ -78,6 +78,31 @@ impl<In, Out> fmt::Debug for SessionHost<In, Out> {
 }
 
 /// One logical session, as the background sees it. Cheap to clone (a handle).
+///
+/// It is what a [`SessionHost`] hands your handler instead of a [`Port`]: the port underneath
+/// changes at every reconnection, the session does not. Send with [`send`](Session::send) (kept
+/// and resent until the content side acknowledges it), receive with
+/// [`on_message`](Session::on_message) (each content message once, in order), and after a
+/// background restart look at [`resumed`](Session::resumed) and
+/// [`peer_received`](Session::peer_received) to pick up where the content side is.
+///
+/// ```no_run
+/// use webext_port::reconnect::{Session, SessionHost};
+/// // Background: number every reply, and after a restart go on from what the content side has.
+/// type Numbered = (u64, String);
+/// let sessions = SessionHost::<String, Numbered>::new(|session: Session<String, Numbered>| {
+///     if session.resumed() {
+///         println!("session {} resumed at {}", session.id(), session.peer_received());
+///     }
+///     let replies = session.clone();
+///     session.on_message(move |text| {
+///         if let Ok(text) = text {
+///             let _ = replies.send(&(replies.sent(), text.to_uppercase()));
+///         }
+///     });
+/// });
+/// # drop(sessions);
+/// ```
 pub struct Session<In, Out> {
     core: Rc<SessionCore<In>>,
     types: PhantomData<fn(Out)>,
