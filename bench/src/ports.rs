@@ -96,14 +96,23 @@ fn js_error(err: &PortError) -> JsValue {
 }
 
 enum Sender {
-    Untyped(Port, JsValue),
+    /// Posts the values in turn: distinct objects, so that a batch of them is not one object
+    /// referenced many times (Firefox's structured clone would copy it once).
+    Untyped(Port, Vec<JsValue>, std::cell::Cell<usize>),
     Typed(TypedPort<Msg, Msg>, Msg),
 }
 
 impl Sender {
     fn send(&self) -> Result<(), PortError> {
         match self {
-            Sender::Untyped(port, value) => port.post(value),
+            Sender::Untyped(port, values, next) => {
+                let i = next.get();
+                next.set((i + 1) % values.len().max(1));
+                match values.get(i) {
+                    Some(value) => port.post(value),
+                    None => port.post(&JsValue::NULL),
+                }
+            }
             Sender::Typed(port, msg) => port.send(msg),
         }
     }
@@ -186,12 +195,13 @@ impl Client {
         })
     }
 
-    /// Sets what this client posts: `value` (untyped) or the current [`Msg`] (typed).
-    pub fn set_payload(&self, value: JsValue) {
+    /// Sets what this client posts: the values of `values` in turn (untyped), or the current
+    /// [`Msg`] (typed).
+    pub fn set_payload(&self, values: Vec<JsValue>) {
         let sender = if self.port.name().starts_with("wp:typed") {
             Sender::Typed(self.port.clone().typed(), message())
         } else {
-            Sender::Untyped(self.port.clone(), value)
+            Sender::Untyped(self.port.clone(), values, std::cell::Cell::new(0))
         };
         *self.sender.borrow_mut() = Some(sender);
     }

@@ -11,8 +11,9 @@ use std::time::Duration;
 pub const HOW: &str = "content script <-> background over runtime.connect ports. \
 performance.now() ticks 100 us in Chromium content scripts and 1 ms in Firefox, so nothing is \
 timed alone: a batch is N sequential round trips (rt_*) or N one-way posts made back to back in \
-one task followed by the background's single ack after the N-th (tp_*), sized to last >= 20 ms; \
-per-message time = batch time / N, msgs_per_s = N / batch time. Every repetition runs every \
+one task followed by the background's single ack after the N-th (tp_*), sized to last >= 20 ms \
+(tp_*: batched ports post 16x N, webext-bridge N/10, whose every message is a request answered \
+by a reply; its throughput batch ends when all N replies arrived); per-message time = batch time / N, msgs_per_s = N / batch time. Every repetition runs every \
 implementation twice in mirrored order (A B C ... C B A, the first one rotating), after one \
 warm-up batch each; p50/p99 are over all batches (2 per repetition; with few batches p99 is the \
 slowest), ratio_vs_raw_js is per repetition against raw JS in the same repetition (time ratio \
@@ -98,17 +99,26 @@ fn spread(ratios: &mut [f64]) -> Value {
 
 /// Per-message times, throughput and ratios of one case.
 fn summarize(case: &Value) -> Result<Value, String> {
-    let n = case["n"].as_f64().ok_or("case without n")?;
+    let n_of = |name: &str| case["n_of"][name].as_f64().or(case["n"].as_f64());
+    let raw_n = n_of("raw").ok_or("case without n")?;
     let throughput = case["kind"] == "tp";
-    let raw_reps = numbers(&case["rep_ms"]["raw"]);
+    // Per-message milliseconds of each repetition (implementations may use different batch sizes).
+    let raw_reps: Vec<f64> = numbers(&case["rep_ms"]["raw"])
+        .iter()
+        .map(|ms| ms / raw_n)
+        .collect();
     if raw_reps.is_empty() {
         return Err(format!("{}: no raw JS times", case["case"]));
     }
     let mut rows = Vec::new();
     for implementation in case["impls"].as_array().into_iter().flatten() {
         let name = implementation.as_str().unwrap_or("?");
+        let n = n_of(name).ok_or("case without n")?;
         let batches = numbers(&case["batch_ms"][name]);
-        let reps = numbers(&case["rep_ms"][name]);
+        let reps: Vec<f64> = numbers(&case["rep_ms"][name])
+            .iter()
+            .map(|ms| ms / n)
+            .collect();
         let per_message: Vec<f64> = batches.iter().map(|ms| ms * 1000.0 / n).collect();
         let rates: Vec<f64> = batches.iter().map(|ms| n * 1000.0 / ms).collect();
         let mut ratios: Vec<f64> = reps
@@ -122,13 +132,14 @@ fn summarize(case: &Value) -> Result<Value, String> {
             "p99_us": percentile(&per_message, 99.0),
             "msgs_per_s": if throughput { json!(percentile(&rates, 50.0)) } else { Value::Null },
             "ratio_vs_raw_js": spread(&mut ratios),
+            "messages_per_batch": n,
             "batch_ms": batches,
         }));
     }
     Ok(json!({
         "case": case["case"],
         "json_bytes": case["json_bytes"],
-        "messages_per_batch": n,
+        "messages_per_batch": case["n"],
         "ratio_of": if throughput { "throughput" } else { "time" },
         "implementations": rows,
     }))
@@ -208,6 +219,11 @@ pub fn rows(browsers: &serde_json::Map<String, Value>) -> Value {
 }
 
 fn cell(value: &Value, digits: usize) -> String {
+    // Batched per-message times are a few µs: one decimal there.
+    let digits = match value.as_f64() {
+        Some(v) if digits == 0 && v < 10.0 => 1,
+        _ => digits,
+    };
     value
         .as_f64()
         .map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"))
