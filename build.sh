@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ./build.sh        install what is missing, build the wasm package and the demo extension in dist/
 # ./build.sh test   the same, then every test layer, then a pass/fail summary
-# ./build.sh bench [chromium|firefox]   the same build, then the codec bench extension (dist-bench/)
-#                   in headless Chromium and Firefox: target/bench-codec.json and a Markdown table
+# ./build.sh bench [chromium|firefox]   the same build, then the bench extension (dist-bench/) in
+#                   headless Chromium and Firefox: target/bench.json (ports: raw JS, webext-port,
+#                   JS peers), target/bench-codec.json (codecs), Markdown tables
 # ./build.sh size   the minimal example (dist-minimal/), then target/size.json and the 20 KiB budget check
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -210,15 +211,35 @@ size_report() { # target/size.json for the demo's content script and the minimal
 }
 
 # ---------------------------------------------------------------- bench
-bench() { # bench [chromium|firefox]: build dist-bench/ and run the codec bench (fails only when a run fails)
-  say "building the codec bench extension (wasm32, release)"
+BENCH_TOOLS="$ROOT/target/bench-tools"
+
+bench_tools() { # esbuild and the JS peers the bench compares against, pinned, project-local
+  [ -x "$BENCH_TOOLS/node_modules/.bin/esbuild" ] && [ -d "$BENCH_TOOLS/node_modules/webext-bridge" ] &&
+    [ -d "$BENCH_TOOLS/node_modules/extension-port-stream" ] && return
+  command -v npm >/dev/null || die "npm is missing: install Node.js (apt-get install nodejs npm)"
+  say "installing esbuild, extension-port-stream and webext-bridge into target/bench-tools"
+  npm install --prefix "$BENCH_TOOLS" --no-save --no-audit --no-fund --loglevel=error esbuild@0.28.2 \
+    extension-port-stream@5.0.0 readable-stream@4.8.0 webextension-polyfill@0.12.0 webext-bridge@6.0.1 ||
+    die "could not install the bench's npm packages"
+}
+
+bench() { # bench [chromium|firefox]: build dist-bench/ and run it (fails only when a run fails)
+  bench_tools
+  say "building the bench extension (wasm32, release) and bundling the JS peers (esbuild)"
   rm -rf dist-bench
   wasm_package webext-port-bench dist-bench
-  cp bench/manifest.json bench/background.js bench/content.js dist-bench/
-  say "codec bench: round trips content <-> background per codec and raw JS, ${1:-both browsers}"
+  cp bench/manifest.json bench/background.js bench/content.js bench/ports.js dist-bench/
+  local side format
+  for side in content background; do
+    format=esm; [ $side = content ] && format=iife # content scripts are classic scripts
+    NODE_PATH="$BENCH_TOOLS/node_modules" "$BENCH_TOOLS/node_modules/.bin/esbuild" "bench/peers/$side.js" \
+      --bundle --format=$format --platform=browser --target=es2020 --log-level=warning \
+      --outfile="dist-bench/peers-$side.js" || die "esbuild could not bundle bench/peers/$side.js"
+  done
+  say "bench: round trips, throughput, cold start (raw JS, webext-port, JS peers) and the codec bench, ${1:-both browsers}"
   cargo run --quiet --release -p webext-port-e2e -- bench --dist "$ROOT/dist-bench" \
-    --native-manifests "$ROOT/target/native-messaging" --out "$ROOT/target/bench-codec.json" \
-    --browsers "${1:-all}"
+    --native-manifests "$ROOT/target/native-messaging" --out "$ROOT/target/bench.json" \
+    --codec-out "$ROOT/target/bench-codec.json" --browsers "${1:-all}"
 }
 
 # ---------------------------------------------------------------- test layers

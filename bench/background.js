@@ -1,9 +1,12 @@
 // Bench background: echoes every message. "raw" and "edges" ports echo the JS value unchanged;
-// "codec:<i>" ports decode with codec i and encode again (the wasm in bench/src).
-import init, { echo } from "./pkg/webext_port_bench.js";
+// "codec:<i>" ports decode with codec i and encode again (the wasm in bench/src); "rawcount:N"
+// acks after N messages. "wp:…" ports are answered by Rust (bench/src/ports.rs), "eps:…" ports and
+// webext-bridge's by the JS peers (bench/peers/background.js, bundled into peers-background.js).
+import init, { echo, start_background } from "./pkg/webext_port_bench.js";
+import "./peers-background.js";
 
 const api = globalThis.chrome ?? globalThis.browser;
-const ready = init();
+const ready = init().then(() => start_background());
 
 // Registered synchronously: a connection that wakes the background is never missed.
 api.runtime.onConnect.addListener((port) => {
@@ -11,6 +14,15 @@ api.runtime.onConnect.addListener((port) => {
     ready.then(() => port.postMessage("ready"), (e) => port.postMessage(`error: ${e}`));
   } else if (port.name === "raw" || port.name === "edges") {
     port.onMessage.addListener((message) => port.postMessage(message));
+  } else if (port.name.startsWith("rawcount:")) {
+    const total = Number(port.name.slice(9));
+    let seen = 0;
+    port.onMessage.addListener(() => {
+      if (++seen === total) {
+        seen = 0;
+        port.postMessage("ack");
+      }
+    });
   } else if (port.name.startsWith("codec:")) {
     const codec = Number(port.name.slice(6));
     port.onMessage.addListener((message) => {

@@ -130,6 +130,7 @@
     const button = event.target.closest("button[data-cmd]");
     if (!button) return;
     const cmd = button.dataset.cmd;
+    if (cmd !== "bench" && cmd !== "edges") return; // ports.js runs the port bench
     document.getElementById(`r-${cmd}`)?.remove();
     try {
       const arg = JSON.parse(button.dataset.arg || "{}");

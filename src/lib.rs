@@ -87,7 +87,8 @@ pub use connect_listener::ConnectListener;
 pub use error::{ErrorKind, PortError};
 pub use port::{
     Closed, Disconnect, DisconnectListener, MessageListener, Messages, Port, PortId, PortSink,
-    State, TypedMessages, TypedPort, TypedSink, BACKLOG_LIMIT, MESSAGE_LIMIT,
+    State, TypedMessages, TypedPort, TypedSink, BACKLOG_LIMIT, BATCH_MESSAGES, ENVELOPE_KEY,
+    MESSAGE_LIMIT,
 };
 pub use runtime::ConnectInfo;
 pub use sender::{MessageSender, Tab};

@@ -5,6 +5,8 @@
 //! Payload: `{seq: u64, items: [{name: String, value: f64, flag: bool}]}`, items added until its
 //! JSON text reaches the target size (`set_payload`).
 
+pub mod ports;
+
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;

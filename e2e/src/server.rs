@@ -24,6 +24,7 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../www/pages/nocs-probe.html"),
     ),
     ("/bench.html", include_str!("../../bench/bench.html")),
+    ("/cold.html", include_str!("../../bench/cold.html")),
 ];
 
 /// The demo's wasm package, served under `/pkg/` so that web pages can load the library too.

@@ -82,25 +82,41 @@ impl Core {
             let Some(message) = self.queue.borrow_mut().pop_front() else {
                 break;
             };
-            let snapshot: Vec<(u64, Callback)> = self
-                .listeners
-                .borrow()
-                .iter()
-                .map(|e| (e.id, e.callback.clone()))
-                .collect();
-            for (id, callback) in snapshot {
-                // An earlier listener may have removed this one during this message.
-                let still_there = self.listeners.borrow().iter().any(|e| e.id == id);
-                if !still_there {
-                    continue;
+            match self.batching.get().then(|| super::batch::unpack(&message)) {
+                Some(Some(batch)) => {
+                    for item in batch.iter() {
+                        // Our own disconnect() inside a listener ends delivery, mid-batch too.
+                        if matches!(*self.state.borrow(), State::ClosedHere) {
+                            break;
+                        }
+                        self.dispatch(item);
+                    }
                 }
-                if let Ok(mut callback) = callback.try_borrow_mut() {
-                    callback(message.clone());
-                }
+                _ => self.dispatch(message),
             }
         }
         self.dispatching.set(false);
         self.release_if_done();
+    }
+
+    /// Hands one message to every listener registered now.
+    fn dispatch(&self, message: JsValue) {
+        let snapshot: Vec<(u64, Callback)> = self
+            .listeners
+            .borrow()
+            .iter()
+            .map(|e| (e.id, e.callback.clone()))
+            .collect();
+        for (id, callback) in snapshot {
+            // An earlier listener may have removed this one during this message.
+            let still_there = self.listeners.borrow().iter().any(|e| e.id == id);
+            if !still_there {
+                continue;
+            }
+            if let Ok(mut callback) = callback.try_borrow_mut() {
+                callback(message.clone());
+            }
+        }
     }
 
     /// Adds a message listener. The first one ends the backlog: what it kept is handed out on a

@@ -67,6 +67,10 @@ pub(crate) struct Core {
     pub(super) close_wakers: RefCell<Vec<Waker>>,
     pub(super) keep_alive: RefCell<Option<Rc<Core>>>,
     pub(super) js_listeners: RefCell<Vec<ValueListener>>,
+    /// Both ends agreed to batch (`Port::batched`): posts are queued, envelopes are unpacked.
+    pub(super) batching: Cell<bool>,
+    /// Posted in this task, not yet handed to the browser (batched ports only; see `batch`).
+    pub(super) outbox: RefCell<Vec<JsValue>>,
 }
 
 thread_local! {
@@ -148,6 +152,8 @@ impl Core {
             close_wakers: RefCell::new(Vec::new()),
             keep_alive: RefCell::new(None),
             js_listeners: RefCell::new(Vec::new()),
+            batching: Cell::new(false),
+            outbox: RefCell::new(Vec::new()),
         });
         CORES.with(|c| {
             let mut cores = c.borrow_mut();
@@ -254,13 +260,11 @@ impl Core {
     /// `disconnect()`, as in the browser), wakes futures and streams, and breaks the keep-alive
     /// cycle (see the module docs).
     pub(crate) fn close(self: &Rc<Self>, next: State) {
-        {
-            let mut state = self.state.borrow_mut();
-            if !matches!(*state, State::Connected) {
-                return;
-            }
-            *state = next.clone();
+        if !self.is_connected() {
+            return;
         }
+        let next = self.unsent_into(next);
+        *self.state.borrow_mut() = next.clone();
         let callbacks = std::mem::take(&mut *self.disconnect_callbacks.borrow_mut());
         if let Some(reason) = next.reason().filter(|_| !matches!(next, State::ClosedHere)) {
             for (_, callback) in callbacks {

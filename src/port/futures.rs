@@ -176,7 +176,7 @@ impl Sink<JsValue> for PortSink {
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), PortError>> {
-        Poll::Ready(Ok(()))
+        Poll::Ready(self.port.flush())
     }
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), PortError>> {

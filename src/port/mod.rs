@@ -6,11 +6,13 @@
 //! - `validate`: what `post` checks before the browser sees a message;
 //! - `guards`: [`MessageListener`], [`DisconnectListener`] and the [`Closed`] future;
 //! - `futures`: the async side, [`Messages`] (a `Stream`) and [`PortSink`] (a `Sink`);
-//! - `typed`: [`TypedPort`], serde values over the same core.
+//! - `typed`: [`TypedPort`], serde values over the same core;
+//! - `batch`: opt-in batching ([`Port::batched`]), the posts of one task in one browser message.
 //!
 //! Nothing above this module branches on the browser.
 
 mod backlog;
+mod batch;
 mod core;
 mod futures;
 mod guards;
@@ -19,6 +21,7 @@ mod typed;
 mod validate;
 
 pub use self::backlog::BACKLOG_LIMIT;
+pub use self::batch::{BATCH_MESSAGES, ENVELOPE_KEY};
 pub use self::futures::{Messages, PortSink};
 pub use self::guards::{Closed, DisconnectListener, MessageListener};
 pub(crate) use self::pagehide::page_is_cached;
@@ -323,6 +326,9 @@ impl Port {
 
     /// Posts a message that passed the checks.
     fn post_checked(&self, message: &JsValue) -> Result<(), PortError> {
+        if self.core.batching.get() {
+            return self.core.enqueue(message);
+        }
         self.core
             .raw
             .post_message(message)
@@ -400,7 +406,9 @@ impl Port {
 
     /// Closes the port. The other end's `onDisconnect` fires; our `on_disconnect` callbacks do
     /// not (they are freed), [`closed`](Port::closed) resolves with [`Disconnect::Local`] and
-    /// streams end. A second call does nothing.
+    /// streams end. A second call does nothing. On a [batched](Port::batched) port the messages
+    /// still queued are posted first; if the browser refuses them, the port is disconnected all
+    /// the same and the `Err` says how many were not sent.
     ///
     /// ```no_run
     /// # fn demo(port: webext_port::Port) -> Result<(), webext_port::PortError> {
@@ -412,8 +420,11 @@ impl Port {
         if !self.core.is_connected() {
             return Ok(());
         }
+        // What was posted before the disconnect is sent first, as without batching.
+        let flushed = self.core.flush_outbox();
         self.core.close(State::ClosedHere);
-        self.core.raw.disconnect().map_err(|e| error_from_js(&e))
+        self.core.raw.disconnect().map_err(|e| error_from_js(&e))?;
+        flushed
     }
 
     /// Where the connection is.

@@ -335,7 +335,7 @@ impl<Out: serde::Serialize> Sink<Out> for TypedSink<Out> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), PortError>> {
-        Poll::Ready(Ok(()))
+        Poll::Ready(self.port.flush())
     }
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), PortError>> {
