@@ -423,7 +423,7 @@ pub mod test {
 
     /// `runtime.onConnect` in the content script: ports the background opened with `tabs.connect`.
     pub fn from_background(port: Port) {
-        if crate::lifecycle_faults::received(&port) {
+        if crate::lifecycle_faults::received(&port) || crate::lifecycle_leak::received(&port) {
             return;
         }
         if port.name() == "rpc-from-bg" {

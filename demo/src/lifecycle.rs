@@ -36,7 +36,7 @@ pub fn run(cmd: &str, arg: &str) -> bool {
     match cmd {
         "cold-connect" => cold_connect(arg),
         "stream" => crate::lifecycle_stream::content(arg),
-        "leak-check" => crate::lifecycle_leak::content(arg),
+        "leak-round" => crate::lifecycle_leak::content(arg),
         _ => return false,
     }
     true
@@ -79,6 +79,7 @@ pub fn connected(port: &Port) -> bool {
         "cold" => cold(port.clone()),
         "stream" => crate::lifecycle_stream::background(port.clone()),
         "leak" | "leak-stats" => crate::lifecycle_leak::background(port.clone()),
+        "leak-bg-run" => crate::lifecycle_leak::background_run(port.clone()),
         _ => return false,
     }
     true

@@ -29,6 +29,13 @@ pub struct Browser {
     driver: Driver,
 }
 
+impl Browser {
+    /// The browser's fresh profile directory.
+    pub fn profile(&self) -> &Path {
+        self.driver.profile()
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         self.session.delete();
@@ -129,6 +136,8 @@ pub fn launch(kind: Kind, load: &Load, logs: &Path) -> Result<Browser> {
                 "127.0.0.1".to_owned(),
                 "--port".to_owned(),
                 port.to_string(),
+                // The chrome context, for the JS heap of each process (heap.rs): tests only.
+                "--allow-system-access".to_owned(),
             ];
             let mut prefs = json!({ "datareporting.policy.dataSubmissionEnabled": false });
             if let Some(ms) = load.background_idle_ms {

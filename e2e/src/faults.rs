@@ -53,6 +53,7 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
     let mut names: Vec<&str> = expected().iter().map(|(s, _)| *s).collect();
     names.push(ALL_FRAMES_ONE_LEAVES);
     names.extend(RELOADED);
+    names.extend(crate::leak::SCENARIOS.map(|(scenario, _)| scenario));
     let browser = match launch(kind, load, logs) {
         Ok(browser) => browser,
         Err(e) => {
@@ -104,6 +105,10 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
             }
             note(ALL_FRAMES_ONE_LEAVES, Err(e));
         }
+    }
+    // The leak check needs a background that stays (no short idle timeout): here.
+    for (scenario, value) in crate::leak::observe(&browser, kind, origin) {
+        note(&scenario, Ok(value));
     }
     // Last: the extension does not come back in Chromium (loaded with --load-extension).
     match reloaded(session, origin) {

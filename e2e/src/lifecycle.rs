@@ -42,7 +42,6 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
         "cold_start_all_reach_rust",
         "zero_loss_stream_each_way",
         "zero_loss_stream_background_restarts",
-        "leak_10000_connect_disconnect_cycles",
         "bfcache_other_side_sees",
         "bfcache_post_into_cached_page",
         "bfcache_cached_page_port",
@@ -66,12 +65,10 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
                 .map(|s| (s.to_string(), format!("error: {e}"))),
         ),
     }
-    let leak = leak_check(&browser.session, kind, origin).unwrap_or_else(|e| format!("error: {e}"));
-    seen.push((scenarios[3].to_owned(), leak));
     match bfcache(&browser.session, origin) {
         Ok(values) => seen.extend(values),
         Err(e) => seen.extend(
-            scenarios[4..]
+            scenarios[3..]
                 .iter()
                 .map(|s| (s.to_string(), format!("error: {e}"))),
         ),
@@ -320,24 +317,6 @@ fn zero_loss(session: &Session, kind: Kind, origin: &str) -> Result<Vec<(String,
         ("zero_loss_stream_each_way".to_owned(), verdict),
         ("zero_loss_stream_background_restarts".to_owned(), restarts),
     ])
-}
-
-/// Issue 9, leak check: 10,000 connect/disconnect cycles from a content script (5 rounds of
-/// 2,000), listeners, streams and callbacks attached and dropped on both sides; the wasm memory
-/// of the content script and of the background may not grow by more than 1 MiB after round 1.
-fn leak_check(session: &Session, kind: Kind, origin: &str) -> Result<String> {
-    let tabs = open_tabs(session, origin, 1, "leak")?;
-    let started = Instant::now();
-    click(session, "leak-check", "5x2000")?;
-    let verdict = session.wait_output("leak", Duration::from_secs(600))?;
-    let detail = session.wait_output("leak_detail", WAIT).unwrap_or_default();
-    eprintln!(
-        "{}: leak check: {verdict} ({detail}); {:.1} s",
-        kind.name(),
-        started.elapsed().as_secs_f64()
-    );
-    close_extra_tabs(session, &tabs)?;
-    Ok(verdict)
 }
 
 /// What the back/forward cache scenarios must report: one outcome in both browsers.

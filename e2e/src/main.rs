@@ -8,6 +8,8 @@ mod bench;
 mod browsers;
 mod conformance;
 mod faults;
+mod heap;
+mod leak;
 mod lifecycle;
 mod process;
 mod scenarios;

@@ -36,6 +36,11 @@ impl Driver {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// The browser's fresh profile (Chromium: its `--user-data-dir`).
+    pub fn profile(&self) -> &Path {
+        &self.profile
+    }
 }
 
 /// Every process whose parent chain leads to `root` (read from /proc).

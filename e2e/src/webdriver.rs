@@ -191,6 +191,21 @@ impl Session {
             .map(drop)
     }
 
+    /// Runs `script` as an async WebDriver script: it calls its last argument with the result.
+    pub fn execute_async(&self, script: &str, args: Value) -> Result<Value> {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Firefox: runs the next scripts in the `chrome` (privileged) or `content` context.
+    pub fn set_firefox_context(&self, context: &str) -> Result<()> {
+        self.cmd("POST", "/moz/context", Some(json!({ "context": context })))
+            .map(drop)
+    }
+
     /// Switches into the `index`th frame of the current document.
     pub fn switch_to_frame(&self, index: u32) -> Result<()> {
         self.cmd("POST", "/frame", Some(json!({ "id": index })))
