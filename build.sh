@@ -116,7 +116,7 @@ build() {
   wasm_package webext-port-demo dist
   cp manifest.json www/background.js www/content.js www/probe.html www/probe.js dist/
   wasm_package webext-port-peer dist-peer
-  cp peer/manifest.json peer/background.js dist-peer/
+  cp tests/peer/manifest.json tests/peer/background.js dist-peer/
   install_native_host
   minimal
   say "extension ready: $ROOT/dist (peer extension for the tests: $ROOT/dist-peer)"

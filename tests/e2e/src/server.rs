@@ -10,21 +10,21 @@ use std::time::Duration;
 
 /// The pages the harness serves, by path.
 const PAGES: &[(&str, &str)] = &[
-    ("/test.html", include_str!("../../www/pages/test.html")),
-    ("/nocs.html", include_str!("../../www/pages/nocs.html")),
-    ("/frames.html", include_str!("../../www/pages/frames.html")),
-    ("/frame.html", include_str!("../../www/pages/frame.html")),
+    ("/test.html", include_str!("../../../www/pages/test.html")),
+    ("/nocs.html", include_str!("../../../www/pages/nocs.html")),
+    ("/frames.html", include_str!("../../../www/pages/frames.html")),
+    ("/frame.html", include_str!("../../../www/pages/frame.html")),
     (
         "/nocs-probe.html",
-        include_str!("../../www/pages/nocs-probe.html"),
+        include_str!("../../../www/pages/nocs-probe.html"),
     ),
     // The same page under /ec/, which the demo lists in externally_connectable.
     (
         "/ec/nocs-probe.html",
-        include_str!("../../www/pages/nocs-probe.html"),
+        include_str!("../../../www/pages/nocs-probe.html"),
     ),
-    ("/bench.html", include_str!("../../bench/bench.html")),
-    ("/cold.html", include_str!("../../bench/cold.html")),
+    ("/bench.html", include_str!("../../../bench/bench.html")),
+    ("/cold.html", include_str!("../../../bench/cold.html")),
 ];
 
 /// The demo's wasm package, served under `/pkg/` so that web pages can load the library too.
