@@ -1,4 +1,4 @@
-//! Test commands for extension ↔ extension ports, against the peer extension (`peer/`), as
+//! Test commands for extension ↔ extension ports, against the peer extension (`tests/peer/`), as
 //! async functions that answer with the observations to show. The peer's id comes from the test
 //! as the command's `arg` (it differs per browser).
 
@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use webext_port::{runtime, Allowlist, ConnectInfo, ConnectListener, Port, TypedPort};
 
-/// The peer's ids: Chromium's (from the `key` in peer/manifest.json) and Firefox's gecko id.
+/// The peer's ids: Chromium's (from the `key` in tests/peer/manifest.json) and Firefox's gecko id.
 pub const PEER_IDS: [&str; 2] = [
     "eeipkioiegfamkjepdbdpahhcblbddbb",
     "webext-port-peer@example.org",
 ];
 
-/// What the peer understands (see `peer/src/lib.rs`): a greeting or a command.
+/// What the peer understands (see `tests/peer/src/lib.rs`): a greeting or a command.
 #[derive(Serialize, Debug, Default)]
 struct ToPeer {
     #[serde(skip_serializing_if = "Option::is_none")]

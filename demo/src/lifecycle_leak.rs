@@ -2,8 +2,8 @@
 //! callbacks attached and dropped on both sides, started by the content script (`cs`: it
 //! connects to the background) or by the background (`bg`: it `tabs.connect`s to the content
 //! script's tab). The e2e test runs the rounds, and reads after each one the wasm memory of both
-//! sides (reported here) and their JS heap (e2e/src/heap.rs). Linear memory never shrinks, so any
-//! growth after the first round (which reaches the steady state) is memory kept per cycle.
+//! sides (reported here) and their JS heap (tests/e2e/src/heap.rs). Linear memory never shrinks,
+//! so any growth after the first round (which reaches the steady state) is memory kept per cycle.
 //!
 //! Content command `leak-round MODE:CYCLES` reports `leak_round` = "content=BYTES
 //! background=BYTES" once every port of the round is closed on both sides (the completion

@@ -1,5 +1,5 @@
-//! Test commands for `runtime.connectNative`, against the workspace's native-host
-//! (`webext_port_test_host`, installed by build.sh), written as async functions that answer with
+//! Test commands for `runtime.connectNative`, against the test native host (`tests/native-host/`,
+//! `webext_port_test_host`, installed by build.sh), written as async functions that answer with
 //! the observations to show.
 
 use crate::background::closing_reports;

@@ -68,7 +68,7 @@ pub enum Ask {
     DisconnectMe,
 }
 
-/// What the test native host understands (`native-host/`): `{"cmd": …}` plus its arguments.
+/// What the test native host understands (`tests/native-host/`): `{"cmd": …}` plus its arguments.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct HostCommand {
     /// The host's mode: echo, burst, exit, crash, oversize, invalid_json, pid.
