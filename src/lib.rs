@@ -64,20 +64,40 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
 
-mod allowlist;
-mod codec;
-mod connect_listener;
+// The layers, bottom up: each builds on the ones before it, never on a later one.
+//
+// 1. Bindings: `sys` (`#[wasm_bindgen] extern` declarations, no logic) and `namespace` (finding
+//    `chrome`/`browser` in each context, reading `runtime.lastError`); `error` (`PortError`, its
+//    kind and the one table of browser wordings, plain Rust).
 mod error;
-mod listener;
 mod namespace;
+mod sys;
+
+// 2. The port core: `port/` (`core.rs` is the one place browser differences are handled;
+//    backlog, validate, guards, batch, pagehide), the RAII `listener` and the entry points that
+//    hand out ports, named after the WebExtension namespaces: `runtime`, `tabs`, with
+//    `connect_listener`, `sender` and `allowlist` for `onConnect`/`onConnectExternal`.
+mod allowlist;
+mod connect_listener;
+mod listener;
 mod port;
-pub mod port_set;
-pub mod reconnect;
-pub mod rpc;
 pub mod runtime;
 mod sender;
-mod sys;
 pub mod tabs;
+
+// 3. Typed and async: `port/typed.rs` and `port/futures.rs` (streams, sinks) over `codec/`
+//    (the typed messages' wire format, docs/codec.md).
+mod codec;
+
+// 4. Request/response and many ports: `rpc/`, `port_set`.
+pub mod port_set;
+pub mod rpc;
+
+// 5. Lifecycle: `reconnect/` (sessions across background restarts) and the startup holder
+//    `js/hold.js` (connections that woke the background before the wasm was ready).
+pub mod reconnect;
+
+// Test and benchmark support (feature `test-support`): not public API.
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod test_support;
