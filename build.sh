@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # ./build.sh        install what is missing, build the wasm package and the demo extension in dist/
+#                   (and the examples: dist-minimal/, dist-native-example/)
 # ./build.sh test   the same, then every test layer, then a pass/fail summary
 # ./build.sh bench [chromium|firefox]   the same build, then the bench extension (dist-bench/) in
 #                   headless Chromium and Firefox: target/bench.json (ports: raw JS, webext-port,
@@ -119,6 +120,7 @@ build() {
   cp tests/peer/manifest.json tests/peer/background.js dist-peer/
   install_native_host
   minimal
+  native_example
   say "extension ready: $ROOT/dist (peer extension for the tests: $ROOT/dist-peer)"
   cat <<EOF
     Chromium: chrome://extensions → Developer mode → "Load unpacked" → $ROOT/dist
@@ -176,6 +178,14 @@ minimal() { # examples/minimal → dist-minimal/ (a separate cargo run each: no 
   small_package minimal-content dist-minimal/content
   small_package minimal-background dist-minimal/background
   cp examples/minimal/manifest.json examples/minimal/background.js examples/minimal/content.js dist-minimal/
+}
+
+native_example() { # examples/native-messaging → dist-native-example/, and its host binary
+  say "building the native messaging example in dist-native-example/ (its host: examples/native-messaging/install-host.sh)"
+  rm -rf dist-native-example
+  wasm_package native-example-background dist-native-example
+  cp examples/native-messaging/manifest.json examples/native-messaging/background.js dist-native-example/
+  cargo build --quiet --release -p native-example-host
 }
 
 size_entry() { # size_entry NAME DIR CRATE: one JSON object of gzip -9 sizes; glue = the JS and the snippets it imports
@@ -351,7 +361,7 @@ package_check() { # the published crate: its file list and size, cargo's own bui
 
 web_ext_lint() { # web-ext lint of every built extension: any error fails; warnings are counted and listed
   local dir report errors warnings status=0
-  for dir in dist dist-minimal dist-peer; do
+  for dir in dist dist-minimal dist-native-example dist-peer; do
     report=target/test-logs/web-ext-$dir.json
     # Exits non-zero when it finds errors; the JSON report is what counts.
     "$TOOLS/web-ext/node_modules/.bin/web-ext" lint --source-dir "$dir" --output json \
@@ -385,11 +395,11 @@ test_all() {
   run_layer "lint: clippy (host)" $logs/clippy-host.log bash -c \
     'cargo clippy --quiet --workspace --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "lint: clippy (wasm32)" $logs/clippy-wasm.log bash -c \
-    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench -p minimal-content -p minimal-background -p minimal-protocol --all-targets -- -D warnings && echo "1 passed; 0 failed"'
+    'cargo clippy --quiet --target wasm32-unknown-unknown -p webext-port -p webext-port-demo -p webext-port-peer -p webext-port-bench -p minimal-content -p minimal-background -p minimal-protocol -p native-example-background -p native-example-protocol --all-targets -- -D warnings && echo "1 passed; 0 failed"'
   run_layer "lint: cargo doc -D warnings (wasm32 and host)" $logs/doc.log bash -c \
     'export RUSTDOCFLAGS="-D warnings"; cargo doc --quiet --no-deps --target wasm32-unknown-unknown -p webext-port && cargo doc --quiet --no-deps -p webext-port && echo "1 passed; 0 failed"'
   run_layer "lint: MSRV: no dependency needs a newer Rust than rust-version" $logs/msrv.log msrv_check
-  run_layer "lint: web-ext lint dist/ dist-minimal/ dist-peer/ (0 errors)" $logs/web-ext.log web_ext_lint
+  run_layer "lint: web-ext lint dist/ dist-minimal/ dist-native-example/ dist-peer/ (0 errors)" $logs/web-ext.log web_ext_lint
   run_layer "layer 1: host cargo test (doctests and README examples included)" $logs/host.log cargo test --workspace
   run_layer "package: cargo package -p webext-port (builds the .crate, runs its doctests)" $logs/package.log package_check
   run_layer "layer 2: wasm-pack test --headless --chrome" $logs/wasm-chrome.log wasm_tests chrome
