@@ -12,7 +12,10 @@ use std::time::Duration;
 const PAGES: &[(&str, &str)] = &[
     ("/test.html", include_str!("../../../www/pages/test.html")),
     ("/nocs.html", include_str!("../../../www/pages/nocs.html")),
-    ("/frames.html", include_str!("../../../www/pages/frames.html")),
+    (
+        "/frames.html",
+        include_str!("../../../www/pages/frames.html"),
+    ),
     ("/frame.html", include_str!("../../../www/pages/frame.html")),
     (
         "/nocs-probe.html",

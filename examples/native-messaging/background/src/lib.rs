@@ -56,7 +56,10 @@ pub async fn start() -> Result<(), JsError> {
                 err.message()
             )),
             ErrorKind::NativeProtocolError => {
-                log(&format!("native host broke the protocol: {}", err.message()));
+                log(&format!(
+                    "native host broke the protocol: {}",
+                    err.message()
+                ));
             }
             _ => log(&format!("native port failed: {err}")),
         },
