@@ -47,24 +47,23 @@ pub async fn start() -> Result<(), JsError> {
 
     // Why it ended, the same kind in both browsers although they report it differently (Chromium:
     // "Native host has exited.", Firefox: no error at all).
-    match replies.reason() {
-        Some(Disconnect::Error(err)) => match err.kind() {
+    let reason = replies.reason();
+    match reason.as_ref().and_then(Disconnect::error) {
+        Some(err) => match err.kind() {
             ErrorKind::NativeHostExited => log("native host exited (NativeHostExited)"),
             ErrorKind::NativeHostNotFound => log(&format!(
                 "native host {HOST_NAME:?} not found, or not allowed for this extension: \
                  install it (see examples/native-messaging/README.md). Browser: {}",
                 err.message()
             )),
-            ErrorKind::NativeProtocolError => {
-                log(&format!(
-                    "native host broke the protocol: {}",
-                    err.message()
-                ));
-            }
+            ErrorKind::NativeProtocolError => log(&format!(
+                "native host broke the protocol: {}",
+                err.message()
+            )),
             _ => log(&format!("native port failed: {err}")),
         },
-        // Only after our own `disconnect()`, which this example never calls.
-        Some(Disconnect::Local | Disconnect::Clean) | None => log("native port closed"),
+        // A clean end, or our own `disconnect()`, which this example never calls.
+        None => log("native port closed"),
     }
     Ok(())
 }
