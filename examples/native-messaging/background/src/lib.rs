@@ -40,7 +40,9 @@ pub async fn start() -> Result<(), JsError> {
                 log(&format!("native host: {os} on {arch}, process {pid}"));
             }
             Ok(Reply::Exiting) => log("native host: exiting as asked"),
-            Ok(Reply::Refused(why)) => log(&format!("native host refused a request: {why}")),
+            Ok(Reply::Refused { reason }) => {
+                log(&format!("native host refused a request: {reason}"));
+            }
             Err(err) => log(&format!("not a Reply: {err} ({:?})", err.raw_value())),
         }
     }

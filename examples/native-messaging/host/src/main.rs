@@ -34,7 +34,12 @@ fn main() -> ExitCode {
         let (reply, exit) = match serde_json::from_slice::<Request>(&request) {
             Ok(Request::SystemInfo) => (system_info(), None),
             Ok(Request::Exit { code }) => (Reply::Exiting, Some(code)),
-            Err(err) => (Reply::Refused(err.to_string()), None),
+            Err(err) => (
+                Reply::Refused {
+                    reason: err.to_string(),
+                },
+                None,
+            ),
         };
         if let Err(err) = write_message(&mut stdout, &reply) {
             eprintln!("native-example-host: cannot write a message: {err}");
@@ -92,7 +97,7 @@ mod tests {
     /// A request framed as the browser frames it gets one framed reply back.
     #[test]
     fn frames_round_trip() {
-        let json = br#"{"Exit":{"code":3}}"#;
+        let json = br#"{"type":"Exit","code":3}"#;
         let mut input = (json.len() as u32).to_ne_bytes().to_vec();
         input.extend_from_slice(json);
         let mut reader = &input[..];
@@ -105,7 +110,7 @@ mod tests {
 
         let mut output = Vec::new();
         write_message(&mut output, &Reply::Exiting).unwrap();
-        let body = br#""Exiting""#;
+        let body = br#"{"type":"Exiting"}"#;
         assert_eq!(&output[..4], &(body.len() as u32).to_ne_bytes());
         assert_eq!(&output[4..], body);
     }

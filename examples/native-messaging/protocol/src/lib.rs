@@ -2,8 +2,9 @@
 //! background (wasm) and the native host (a native binary) agree on them at compile time: the host
 //! decodes exactly what the background sends, with no JSON schema kept by hand on either side.
 //!
-//! On a native port a typed message travels as the JSON value itself (`{"Exit":{"code":0}}`), which
-//! is what a host in any language reads; serde's default enum tagging is the wire format here.
+//! On a native port a typed message travels as the JSON value itself, which is what a host in any
+//! language reads. Every message here is a JSON object with a `"type"` (`{"type":"Exit","code":0}`),
+//! easy to dispatch on in a host written in another language.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +15,7 @@ pub const HOST_NAME: &str = "webext_port_native_example";
 
 /// Extension → host.
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
+#[serde(tag = "type")]
 pub enum Request {
     /// What a native program knows and an extension cannot: the operating system, the CPU
     /// architecture, the host's own process id.
@@ -28,6 +30,7 @@ pub enum Request {
 
 /// Host → extension.
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
+#[serde(tag = "type")]
 pub enum Reply {
     /// The answer to [`Request::SystemInfo`].
     SystemInfo {
@@ -40,6 +43,9 @@ pub enum Reply {
     },
     /// The answer to [`Request::Exit`], sent just before the host exits.
     Exiting,
-    /// A message the host could not read as a [`Request`], with the reason.
-    Refused(String),
+    /// A message the host could not read as a [`Request`].
+    Refused {
+        /// Why, in serde_json's words.
+        reason: String,
+    },
 }
