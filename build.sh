@@ -114,7 +114,7 @@ build() {
   say "building the demo extension and the peer extension (wasm32, release)"
   rm -rf dist dist-peer
   wasm_package webext-port-demo dist
-  cp manifest.json www/background.js www/content.js www/probe.html www/probe.js dist/
+  cp manifest.json www/background.js www/content.js www/probe.html www/probe.js www/ports.html www/ports.js dist/
   wasm_package webext-port-peer dist-peer
   cp peer/manifest.json peer/background.js dist-peer/
   install_native_host
