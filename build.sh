@@ -5,6 +5,9 @@
 #                   headless Chromium and Firefox: target/bench.json (ports: raw JS, webext-port,
 #                   JS peers), target/bench-codec.json (codecs), Markdown tables
 # ./build.sh size   the minimal example (dist-minimal/), then target/size.json and the 20 KiB budget check
+# ./build.sh run [chromium|firefox]   builds if needed, then the demo in a browser (headed when
+#                   $DISPLAY or $WAYLAND_DISPLAY is set) with a test page and the ports page open;
+#                   prints the demo's port traffic until Ctrl-C, which stops every process it started
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -242,6 +245,38 @@ bench() { # bench [chromium|firefox]: build dist-bench/ and run it (fails only w
     --codec-out "$ROOT/target/bench-codec.json" --browsers "${1:-all}"
 }
 
+# ---------------------------------------------------------------- run
+fresh() { # whether dist/ and the native host manifests are newer than every file they are built from
+  [ -f dist/manifest.json ] && [ -f "target/native-messaging/chromium/$HOST_NAME.json" ] || return 1
+  [ -z "$(find src demo www native-host manifest.json Cargo.toml Cargo.lock -newer dist/manifest.json -type f -print -quit)" ]
+}
+
+run_args() { # the e2e binary's arguments for `run` in browser $1
+  printf '%s\n' run --browser "$1" --dist "$ROOT/dist" --native-manifests "$ROOT/target/native-messaging" \
+    --logs "$ROOT/target/test-logs"
+}
+
+run() { # run [chromium|firefox]: the demo in a browser, its port traffic printed until Ctrl-C
+  local browser=${1:-chromium}
+  case "$browser" in chromium | firefox) ;; *) die "usage: ./build.sh run [chromium|firefox]" ;; esac
+  cargo build --quiet --release -p webext-port-e2e
+  # exec: Ctrl-C and SIGTERM go to the runner itself, which stops the driver and the browser.
+  local args
+  mapfile -t args < <(run_args "$browser")
+  exec "$ROOT/target/release/webext-port-e2e" "${args[@]}"
+}
+
+run_check() { # ./build.sh run in each browser, bounded: it stops itself (SIGINT) after printing traffic
+  local browser args status=0
+  cargo build --quiet --release -p webext-port-e2e || return 1
+  for browser in chromium firefox; do
+    mapfile -t args < <(run_args "$browser")
+    # A runner that hangs anyway is stopped by SIGTERM (which it handles the same way) after 3 min.
+    WEBEXT_PORT_RUN_CHECK=1 timeout 180 "$ROOT/target/release/webext-port-e2e" "${args[@]}" </dev/null || status=1
+  done
+  return "$status"
+}
+
 # ---------------------------------------------------------------- test layers
 RESULTS=()
 PASSED=0
@@ -406,6 +441,8 @@ test_all() {
     # shellcheck disable=SC2046
     record "layer 3: end-to-end $browser" $(counts $logs/e2e.log "e2e $browser:") "$status"
   done
+  run_layer "run: ./build.sh run prints port traffic and stops on SIGINT (chromium, firefox; bounded)" \
+    $logs/run.log run_check
   echo
   say "summary"
   printf '%s\n' "${RESULTS[@]}"
@@ -419,5 +456,10 @@ case "${1:-build}" in
   test) setup; build; test_all ;;
   bench) setup; build; bench "${2:-}" ;;
   size) setup; minimal; size_report ;;
-  *) die "usage: ./build.sh [test | bench [chromium|firefox] | size]" ;;
+  run)
+    setup
+    if fresh; then say "dist/ is up to date"; else build; fi
+    run "${2:-}"
+    ;;
+  *) die "usage: ./build.sh [test | bench [chromium|firefox] | size | run [chromium|firefox]]" ;;
 esac

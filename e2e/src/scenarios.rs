@@ -250,6 +250,12 @@ pub fn expected(origin: &str) -> Vec<(String, String)> {
         .chain(faults)
         .map(|(scenario, want)| (scenario.to_owned(), want))
         .chain(edges)
+        // Issue 11: the ports page (e2e/src/ports_page.rs).
+        .chain(
+            crate::ports_page::expected()
+                .into_iter()
+                .map(|(scenario, want)| (scenario.to_owned(), want)),
+        )
         .collect()
 }
 
