@@ -228,6 +228,7 @@ fn run(request: FromPortsPage) {
         FromPortsPage::Broadcast => {
             mdn::broadcast();
         }
+        FromPortsPage::KeepAlive => {}
         FromPortsPage::Disconnect { row } => {
             let port = key_of(row).and_then(|key| mdn::PORTS.with(|ports| ports.remove(&key)));
             match port.map(|port| port.disconnect()) {

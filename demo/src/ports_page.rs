@@ -4,8 +4,8 @@
 //! one port.
 //!
 //! The page connects to the background as "ports-ui" (typed: `ToPortsPage` in, `FromPortsPage`
-//! out): a snapshot first, then one message per change. When the background goes away (a stopped
-//! service worker, a suspended event page) it connects again, which wakes it.
+//! out): a snapshot first, then one message per change. It keeps the background awake while it is
+//! open; when the background goes away all the same it connects again, which wakes it.
 //!
 //! Every row carries its values as `data-*` attributes too (`data-row`, `data-tab`, `data-frame`,
 //! `data-name`, `data-since`, `data-received`, `data-sent`, `data-error`, `data-state`), and every
@@ -22,6 +22,9 @@ use webext_port::{runtime, ConnectInfo, TypedPort};
 
 /// Traffic lines shown at most (the oldest leave first).
 const LINES_KEPT: u32 = 500;
+/// A message to the background this often: a port message resets the browser's idle timer
+/// (30 s), so the background and its bookkeeping stay while the page is open.
+const KEEP_ALIVE_MS: i32 = 20_000;
 /// What "send" sends when the message field is empty.
 const DEFAULT_NOTE: &str = "hello from the ports page";
 
@@ -66,6 +69,14 @@ pub fn start() {
         ON_CLICK.with(|c| *c.borrow_mut() = Some(closure));
     }
     connect();
+    wasm_bindgen_futures::spawn_local(async {
+        loop {
+            sleep(KEEP_ALIVE_MS).await;
+            if let Some(port) = PAGE.with(|p| p.borrow().port.clone()) {
+                let _ = port.send(&FromPortsPage::KeepAlive);
+            }
+        }
+    });
 }
 
 /// Connects "ports-ui"; connects again a second after the background goes away.

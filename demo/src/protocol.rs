@@ -91,6 +91,9 @@ pub enum FromPortsPage {
     Broadcast,
     /// Disconnect the port of row `row`.
     Disconnect { row: u32 },
+    /// Nothing to do: sent every 20 s while the page is open, so that the browser does not stop
+    /// an idle background (and its bookkeeping) under it.
+    KeepAlive,
 }
 
 /// A test command clicked in the page, sent to the background over the "commands" port with
