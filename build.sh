@@ -256,7 +256,7 @@ run_args() { # the e2e binary's arguments for `run` in browser $1
     --logs "$ROOT/target/test-logs"
 }
 
-run() { # run [chromium|firefox]: the demo in a browser, its port traffic printed until Ctrl-C
+run_demo() { # run_demo [chromium|firefox]: the demo in a browser, its port traffic printed until Ctrl-C
   local browser=${1:-chromium}
   case "$browser" in chromium | firefox) ;; *) die "usage: ./build.sh run [chromium|firefox]" ;; esac
   cargo build --quiet --release -p webext-port-e2e
@@ -459,7 +459,7 @@ case "${1:-build}" in
   run)
     setup
     if fresh; then say "dist/ is up to date"; else build; fi
-    run "${2:-}"
+    run_demo "${2:-}"
     ;;
   *) die "usage: ./build.sh [test | bench [chromium|firefox] | size | run [chromium|firefox]]" ;;
 esac
