@@ -107,10 +107,14 @@ fn observe(
     let launched = ids.and_then(|ids| Ok((ids, launch(kind, &load, logs)?)));
     match launched {
         Ok((ids, browser)) => {
-            // WEBEXT_PORT_E2E_ONLY=lifecycle|faults|scenarios|ports-page: only that part (while
-            // working on it; every other scenario then fails as "not run").
+            // WEBEXT_PORT_E2E_ONLY=lifecycle|faults|scenarios|ports-page (or several, comma
+            // separated): only those parts (while working on them; every other scenario then
+            // fails as "not run").
             let only = std::env::var("WEBEXT_PORT_E2E_ONLY").ok();
-            let part = |name: &str| only.as_deref().is_none_or(|only| only == name);
+            let part = |name: &str| {
+                only.as_deref()
+                    .is_none_or(|only| only.split(',').any(|o| o == name))
+            };
             let mut seen: HashMap<String, String> = HashMap::new();
             if part("scenarios") {
                 seen.extend(scenarios::run(&browser.session, origin, &ids));
