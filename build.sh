@@ -133,9 +133,9 @@ EOF
 
 # ---------------------------------------------------------------- size (examples/minimal, target/size.json)
 SIZE_BUDGET=20480 # bytes, gzip -9: the minimal typed content script, wasm + JS glue (issue 10's target)
-# Not met yet (39,741 B measured with the lifecycle layer; docs/performance.md says what is left). Until it is, the test run
-# guards against growth: the minimal typed content script may not pass this bound.
-SIZE_GUARD=40500
+# Not met yet (41,192 B measured with batching and the orphaned-context checks; docs/performance.md says what is left).
+# Until it is, the test run guards against growth: the minimal typed content script may not pass this bound.
+SIZE_GUARD=41300
 TOOLS="$ROOT/target/tools"
 
 size_tools() { # wasm-opt (npm binaryen: Debian's is too old, wasm-pack cannot download one) and terser, project-local
