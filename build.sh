@@ -6,6 +6,9 @@
 #                   headless Chromium and Firefox: target/bench.json (ports: raw JS, webext-port,
 #                   JS peers), target/bench-codec.json (codecs), Markdown tables
 # ./build.sh size   the minimal example (dist-minimal/), then target/size.json and the 20 KiB budget check
+# ./build.sh run [chromium|firefox]   builds if needed, then the demo in a browser (headed when
+#                   $DISPLAY or $WAYLAND_DISPLAY is set) with a test page and the ports page open;
+#                   prints the demo's port traffic until Ctrl-C, which stops every process it started
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -115,7 +118,7 @@ build() {
   say "building the demo extension and the peer extension (wasm32, release)"
   rm -rf dist dist-peer
   wasm_package webext-port-demo dist
-  cp manifest.json www/background.js www/content.js www/probe.html www/probe.js dist/
+  cp manifest.json www/background.js www/content.js www/probe.html www/probe.js www/ports.html www/ports.js dist/
   wasm_package webext-port-peer dist-peer
   cp tests/peer/manifest.json tests/peer/background.js dist-peer/
   install_native_host
@@ -132,9 +135,9 @@ EOF
 
 # ---------------------------------------------------------------- size (examples/minimal, target/size.json)
 SIZE_BUDGET=20480 # bytes, gzip -9: the minimal typed content script, wasm + JS glue (issue 10's target)
-# Not met yet (39,741 B measured with the lifecycle layer; docs/performance.md says what is left). Until it is, the test run
-# guards against growth: the minimal typed content script may not pass this bound.
-SIZE_GUARD=40500
+# Not met yet (41,192 B measured with batching and the orphaned-context checks; docs/performance.md says what is left).
+# Until it is, the test run guards against growth: the minimal typed content script may not pass this bound.
+SIZE_GUARD=41300
 TOOLS="$ROOT/target/tools"
 
 size_tools() { # wasm-opt (npm binaryen: Debian's is too old, wasm-pack cannot download one) and terser, project-local
@@ -250,6 +253,38 @@ bench() { # bench [chromium|firefox]: build dist-bench/ and run it (fails only w
   cargo run --quiet --release -p webext-port-e2e -- bench --dist "$ROOT/dist-bench" \
     --native-manifests "$ROOT/target/native-messaging" --out "$ROOT/target/bench.json" \
     --codec-out "$ROOT/target/bench-codec.json" --browsers "${1:-all}"
+}
+
+# ---------------------------------------------------------------- run
+fresh() { # whether dist/ and the native host manifests are newer than every file they are built from
+  [ -f dist/manifest.json ] && [ -f "target/native-messaging/chromium/$HOST_NAME.json" ] || return 1
+  [ -z "$(find src demo www tests/native-host manifest.json Cargo.toml Cargo.lock -newer dist/manifest.json -type f -print -quit)" ]
+}
+
+run_args() { # the e2e binary's arguments for `run` in browser $1
+  printf '%s\n' run --browser "$1" --dist "$ROOT/dist" --native-manifests "$ROOT/target/native-messaging" \
+    --logs "$ROOT/target/test-logs"
+}
+
+run_demo() { # run_demo [chromium|firefox]: the demo in a browser, its port traffic printed until Ctrl-C
+  local browser=${1:-chromium}
+  case "$browser" in chromium | firefox) ;; *) die "usage: ./build.sh run [chromium|firefox]" ;; esac
+  cargo build --quiet --release -p webext-port-e2e
+  # exec: Ctrl-C and SIGTERM go to the runner itself, which stops the driver and the browser.
+  local args
+  mapfile -t args < <(run_args "$browser")
+  exec "$ROOT/target/release/webext-port-e2e" "${args[@]}"
+}
+
+run_check() { # ./build.sh run in each browser, bounded: it stops itself (SIGINT) after printing traffic
+  local browser args status=0
+  cargo build --quiet --release -p webext-port-e2e || return 1
+  for browser in chromium firefox; do
+    mapfile -t args < <(run_args "$browser")
+    # A runner that hangs anyway is stopped by SIGTERM (which it handles the same way) after 3 min.
+    WEBEXT_PORT_RUN_CHECK=1 timeout 180 "$ROOT/target/release/webext-port-e2e" "${args[@]}" </dev/null || status=1
+  done
+  return "$status"
 }
 
 # ---------------------------------------------------------------- test layers
@@ -416,6 +451,8 @@ test_all() {
     # shellcheck disable=SC2046
     record "layer 3: end-to-end $browser" $(counts $logs/e2e.log "e2e $browser:") "$status"
   done
+  run_layer "run: ./build.sh run prints port traffic and stops on SIGINT (chromium, firefox; bounded)" \
+    $logs/run.log run_check
   echo
   say "summary"
   printf '%s\n' "${RESULTS[@]}"
@@ -429,5 +466,10 @@ case "${1:-build}" in
   test) setup; build; test_all ;;
   bench) setup; build; bench "${2:-}" ;;
   size) setup; minimal; size_report ;;
-  *) die "usage: ./build.sh [test | bench [chromium|firefox] | size]" ;;
+  run)
+    setup
+    if fresh; then say "dist/ is up to date"; else build; fi
+    run_demo "${2:-}"
+    ;;
+  *) die "usage: ./build.sh [test | bench [chromium|firefox] | size | run [chromium|firefox]]" ;;
 esac

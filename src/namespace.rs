@@ -68,6 +68,14 @@ fn invalidated(what: &str) -> PortError {
     )
 }
 
+/// `Some(ContextInvalidated)` when this is an extension context whose extension went away (see
+/// [`orphaned`]). Chromium dispatches no event to such a context, so a port that was opening
+/// when it happened never hears back: the reconnecting port asks this while it waits.
+pub(crate) fn context_invalidated(what: &str) -> Option<PortError> {
+    let runtime = runtime_object().ok()?;
+    (!get(&runtime, "id").is_string() && orphaned(&runtime)).then(|| invalidated(what))
+}
+
 /// `runtime` of an extension context (background, extension page, content script). A web page's
 /// `runtime` has no `id`: there only [`runtime_any`] (for `connect_external`) applies. An
 /// extension context whose extension went away is [`ErrorKind::ContextInvalidated`].

@@ -234,6 +234,28 @@ async fn context_invalidated_stops_for_good() {
     fake.finish().await;
 }
 
+/// Chromium 156, extension reloaded while a connection waits for its welcome (measured): the
+/// orphaned script gets no more events, so that connection is neither welcomed nor disconnected.
+/// The reconnecting port notices that `runtime.id` is gone (checked every second while it waits)
+/// and stops for good with `ContextInvalidated`, instead of waiting forever.
+#[wasm_bindgen_test]
+async fn invalidated_while_waiting_for_the_welcome_fails() {
+    let fake = Fake::install("chromium");
+    fake.loop_back(NAME);
+    // A background that accepts the connection and never answers.
+    let _listener = runtime::on_connect(|_port| {}).unwrap();
+    let (port, _received) = client(ReconnectOptions::default());
+    fake.settle().await;
+    assert_eq!(port.status(), Status::Connecting);
+    fake.invalidate_context();
+    until(&fake, || matches!(port.status(), Status::Failed(_))).await;
+    let Status::Failed(err) = port.status() else {
+        unreachable!()
+    };
+    assert_eq!(err.kind(), ErrorKind::ContextInvalidated, "{err}");
+    fake.finish().await;
+}
+
 /// Fires `pagehide`/`pageshow` on this page as the browser does around the back/forward cache.
 fn page_transition(kind: &str, persisted: bool) {
     js_sys::Function::new_with_args(

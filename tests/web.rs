@@ -298,6 +298,34 @@ in_both_browsers! {
         port.post(&"still usable".into()).unwrap();
     }
 
+    /// Cycles are found at any depth, and deep messages without one still pass: the walk checks
+    /// for cycles only past 256 levels (a Set per object would double its cost), then walks again
+    /// with the path in a Set.
+    async fn cycles_at_any_depth_and_deep_messages(fake) {
+        let port = runtime::connect(&ConnectInfo::named("p")).unwrap();
+        let remote = fake.last_remote();
+        let nest = |levels: usize, innermost: JsValue| {
+            (0..levels).fold(innermost, |inner, _| Array::of1(&inner).into())
+        };
+        let deep_cycle = object(&[]);
+        let wrapped = nest(400, deep_cycle.clone());
+        Reflect::set(&deep_cycle, &"back".into(), &wrapped).unwrap();
+        let shallow_cycle = object(&[]);
+        Reflect::set(&shallow_cycle, &"inner".into(), &object(&[("up", shallow_cycle.clone())]))
+            .unwrap();
+        for (what, value) in [("deep cycle", wrapped), ("shallow cycle", shallow_cycle)] {
+            let err = port.post(&value).expect_err(what);
+            assert_eq!(err.kind(), ErrorKind::NotSerializable, "{what}: {err}");
+            assert!(err.message().contains("a cycle"), "{what}: {err}");
+        }
+        port.post(&nest(300, "bottom".into())).unwrap();
+        let bad_deep = nest(300, JsValue::from_f64(f64::NAN));
+        let err = port.post(&bad_deep).unwrap_err();
+        assert!(err.message().contains("NaN at message[0][0]"), "{err}");
+        fake.settle().await;
+        assert_eq!(received(&remote).len(), 1, "only the deep message without a cycle crossed");
+    }
+
     /// `connect_native`'s port is named after the application in both browsers (Chromium's own
     /// `port.name` is "").
     async fn connect_native_name_is_the_app_name(fake) {

@@ -1,10 +1,10 @@
-//! The background script: routes each new port by name (the MDN port, the test command port,
-//! the rpc scenarios, the lifecycle tests), listens to the toolbar button, and answers the
-//! test commands clicked in the page.
+//! The background script: routes each new port by name (the MDN port, the ports page, the test
+//! command port, the rpc scenarios, the lifecycle tests), opens the ports page from the toolbar
+//! button, and answers the test commands clicked in the page.
 
 use crate::js::{self, log, outcome, reason};
 use crate::protocol::{report, Burst, Command, Reports};
-use crate::{contexts, external, mdn, native, rpc_scenarios};
+use crate::{contexts, external, mdn, native, port_log, rpc_scenarios};
 use futures::{FutureExt, StreamExt};
 use js_sys::Reflect;
 use std::cell::RefCell;
@@ -37,6 +37,7 @@ fn connected(port: Port) {
     }
     match port.name() {
         "port-from-cs" => mdn::connected(port),
+        "ports-ui" => port_log::serve_page(port),
         "typed-ping" => crate::edge::typed_pong(port),
         "commands" => serve_commands(&port),
         "rpc" => rpc_scenarios::serve(&port),
@@ -51,14 +52,13 @@ fn connected(port: Port) {
     }
 }
 
-/// `action.onClicked` → the MDN broadcast (MV3 calls browserAction `action`).
+/// `action.onClicked` (MV3 calls browserAction `action`) → the ports page, whose "broadcast"
+/// button is the MDN example's broadcast.
 fn listen_for_clicks() {
     let on_clicked =
         js::api("action").and_then(|action| Reflect::get(&action, &"onClicked".into()).ok());
     let Some(on_clicked) = on_clicked else { return };
-    let closure = Closure::<dyn FnMut(JsValue)>::new(|_tab: JsValue| {
-        mdn::broadcast();
-    });
+    let closure = Closure::<dyn FnMut(JsValue)>::new(|_tab: JsValue| open_page("ports.html"));
     if js::call(&on_clicked, "addListener", closure.as_ref()).is_some() {
         ON_CLICKED.with(|c| *c.borrow_mut() = Some(closure));
     }
@@ -101,9 +101,14 @@ async fn run(Command { cmd, arg }: Command, key: PortKey) -> Reports {
         "broadcast-exactly-once" => vec![report("broadcast_receivers", test::exactly_once().await)],
         "watched" => vec![report(&format!("watched_{arg}"), test::watched(&arg).await)],
         "open-probe-page" => {
-            open_probe_page();
+            open_page("probe.html");
             Vec::new()
         }
+        "open-ports-page" => {
+            open_page("ports.html");
+            Vec::new()
+        }
+        "tab-id" => vec![report("tab_id", tab.to_string())],
         "bg-context-probe" => vec![report("context_background", contexts::probe(true, true))],
         "rpc-timeout-in-background" => {
             let value = rpc_scenarios::timeout_in_background(tab).await;
@@ -174,14 +179,15 @@ async fn connect_back(tab: i32) -> String {
     }
 }
 
-/// `tabs.create({url: "probe.html"})`: the extension page the context test reads.
-fn open_probe_page() {
-    let options = js::object(&[("url", "probe.html".into())]);
+/// `tabs.create({url: path})`: one of the demo's extension pages (the context probe, the ports
+/// page) in a new tab.
+fn open_page(path: &str) {
+    let options = js::object(&[("url", path.into())]);
     if js::api("tabs")
         .and_then(|tabs| js::call(&tabs, "create", &options))
         .is_none()
     {
-        log("cannot open probe.html");
+        log(&format!("cannot open {path}"));
     }
 }
 
@@ -289,8 +295,7 @@ pub mod test {
             seen.all_in = Some(tx);
             seen.broadcast
         });
-        let sent =
-            mdn::PORTS.with(|ports| ports.broadcast(&crate::protocol::ToContent::Broadcast(n)));
+        let sent = mdn::send_to_all(&crate::protocol::ToContent::Broadcast(n));
         with(|seen| seen.expected = sent.delivered.clone());
         if sent.delivered.is_empty() {
             return "no receivers".to_owned();

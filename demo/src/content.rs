@@ -148,6 +148,11 @@ pub mod test {
         report(key, text);
     }
 
+    /// A message sent from the ports page to this port only.
+    pub fn note(text: &str) {
+        report("ports_page_message", text);
+    }
+
     /// Runs `cmd` if it is a content-script test.
     pub fn run(cmd: &str) -> bool {
         let main = CONTENT.with(|c| c.borrow().as_ref().map(|c| c.mdn.port().clone()));

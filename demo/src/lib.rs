@@ -6,6 +6,8 @@
 //! - `content`: the content script's page plumbing and the tests that run there; commands it
 //!   does not run itself are requests to the background ([`webext_port::rpc`] on "commands");
 //! - `background`: routes ports by name, answers the commands;
+//! - `port_log`: the background's bookkeeping of the MDN ports (counts, connected since, last
+//!   error, traffic), pushed to `ports_page`, the extension page the toolbar button opens;
 //! - `rpc_scenarios`, `native`, `external`, `contexts`: the scenarios of each area.
 //!
 //! The content script shows every observation in the page as `<output id="r-KEY">VALUE</output>`.
@@ -23,6 +25,8 @@ mod lifecycle_leak;
 mod lifecycle_stream;
 mod mdn;
 mod native;
+mod port_log;
+mod ports_page;
 mod protocol;
 mod rpc_scenarios;
 
@@ -39,4 +43,10 @@ pub fn start_background() {
 #[wasm_bindgen]
 pub fn start_content() {
     content::start();
+}
+
+/// Starts the ports page (`ports.html`): the MDN example's live ports, from the background.
+#[wasm_bindgen]
+pub fn start_ports_page() {
+    ports_page::start();
 }

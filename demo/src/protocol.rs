@@ -19,6 +19,81 @@ pub enum ToContent {
     Greeting(String),
     /// A numbered broadcast for the exactly-once test (each frame answers `Received(n)`).
     Broadcast(u32),
+    /// A message typed on the ports page, sent to this one port (shown as `r-ports_page_message`).
+    Note(String),
+}
+
+/// One content-script port as the background's bookkeeping sees it: a row of the ports page.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct PortRow {
+    /// The background's number for this connection (the same frame connecting again is a new row).
+    pub id: u32,
+    /// `sender.tab.id`.
+    pub tab_id: i32,
+    /// `sender.frameId`.
+    pub frame_id: i64,
+    /// The port's name.
+    pub name: String,
+    /// When it connected, in ms since the epoch.
+    pub since: f64,
+    /// Messages received from that port.
+    pub received: u32,
+    /// Messages sent to that port.
+    pub sent: u32,
+    /// The last error's kind (an `ErrorKind` name): a send refused, a message that did not
+    /// decode, the disconnect's error.
+    pub last_error: Option<String>,
+    /// `None` while connected; how it ended: `clean`, `err:<kind>`, `closed by the ports page`.
+    pub ended: Option<String>,
+}
+
+/// One line of port traffic: a connect, a message either way, a disconnect.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Traffic {
+    /// Its number in this background instance (from 1).
+    pub seq: u32,
+    /// When, in ms since the epoch.
+    pub at: f64,
+    /// The row (connection) it belongs to.
+    pub row: u32,
+    /// The row's tab and frame, so that a line reads alone.
+    pub tab_id: i32,
+    /// See `tab_id`.
+    pub frame_id: i64,
+    /// `connected`, `<- message`, `-> message`, `disconnected: clean`, …
+    pub what: String,
+}
+
+/// Background → the ports page, on its "ports-ui" port.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum ToPortsPage {
+    /// The first message on a new "ports-ui" port: every row and the recent traffic. `boot`
+    /// tells background instances apart (a stopped and restarted background starts again at
+    /// `seq` 1).
+    Snapshot {
+        boot: f64,
+        rows: Vec<PortRow>,
+        traffic: Vec<Traffic>,
+    },
+    /// One row is new or changed.
+    Row(PortRow),
+    /// One more line of traffic.
+    Traffic(Traffic),
+}
+
+/// The ports page → background: what its buttons ask for.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum FromPortsPage {
+    /// Send `text` to the port of row `row` only (as [`ToContent::Note`]).
+    Send { row: u32, text: String },
+    /// The MDN broadcast ("they clicked the button!") to every content script, as the toolbar
+    /// button did before it opened this page.
+    Broadcast,
+    /// Disconnect the port of row `row`.
+    Disconnect { row: u32 },
+    /// Nothing to do: sent every 20 s while the page is open, so that the browser does not stop
+    /// an idle background (and its bookkeeping) under it.
+    KeepAlive,
 }
 
 /// A test command clicked in the page, sent to the background over the "commands" port with

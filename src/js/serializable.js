@@ -8,8 +8,18 @@
 // measures exactly. The bound is summed during the same walk, so a message that is obviously small
 // never pays for a JSON.stringify. Reason texts with a path are built only once something fails.
 export function checkMessage(value, limit) {
-  const onPath = new Set();
+  // Cycles: a walk this deep is a cycle or an unusually deep message; only then is the walk redone
+  // with the objects on the current path in a Set (which costs as much as the rest of the walk).
+  const first = walk(value, limit, null);
+  return first === TOO_DEEP ? walk(value, limit, new Set()) : first;
+}
+
+const TOO_DEEP = {};
+const DEPTH_BEFORE_CYCLE_CHECK = 256;
+
+function walk(value, limit, onPath) {
   let bound = 0;
+  let depth = 0;
   // The reason for `v` (null: fine), adding its JSON size bound to `bound` on the way.
   const visit = (v) => {
     switch (typeof v) {
@@ -35,9 +45,14 @@ export function checkMessage(value, limit) {
       bound += 4;
       return null;
     }
-    if (onPath.has(v)) return ["a cycle", ""];
+    if (onPath) {
+      if (onPath.has(v)) return ["a cycle", ""];
+      onPath.add(v);
+    } else if (depth >= DEPTH_BEFORE_CYCLE_CHECK) {
+      throw TOO_DEEP;
+    }
+    depth++;
     let why = null;
-    onPath.add(v);
     if (Array.isArray(v)) {
       bound += 2 + v.length;
       for (let i = 0; i < v.length && !why; i++) {
@@ -69,10 +84,17 @@ export function checkMessage(value, limit) {
         }
       }
     }
-    onPath.delete(v);
+    depth--;
+    if (onPath) onPath.delete(v);
     return why;
   };
-  const why = visit(value);
+  let why;
+  try {
+    why = visit(value);
+  } catch (e) {
+    if (e === TOO_DEEP) return TOO_DEEP;
+    throw e;
+  }
   if (why) {
     // [what, note, innermost step, …, outermost step]
     const [what, note, ...steps] = why;

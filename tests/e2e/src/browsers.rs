@@ -34,6 +34,11 @@ impl Browser {
     pub fn profile(&self) -> &Path {
         self.driver.profile()
     }
+
+    /// The driver's process id (the browser's processes are below it).
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.pid()
+    }
 }
 
 impl Drop for Browser {
@@ -82,7 +87,21 @@ pub struct Load<'a> {
     pub background_idle_ms: Option<u32>,
 }
 
+/// How to run the browser; the tests use the default (headless, the driver in our process group).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// A visible window (needs a display) instead of headless.
+    pub headed: bool,
+    /// The driver in a process group of its own (see `Driver::spawn`): for `run`, which stops
+    /// everything itself on Ctrl-C.
+    pub own_process_group: bool,
+}
+
 pub fn launch(kind: Kind, load: &Load, logs: &Path) -> Result<Browser> {
+    launch_with(kind, load, logs, Options::default())
+}
+
+pub fn launch_with(kind: Kind, load: &Load, logs: &Path, options: Options) -> Result<Browser> {
     let dirs: Vec<String> = load
         .extensions
         .iter()
@@ -112,20 +131,32 @@ pub fn launch(kind: Kind, load: &Load, logs: &Path) -> Result<Browser> {
                 format!("--port={port}"),
                 "--allowed-ips=127.0.0.1".to_owned(),
             ];
+            let mut browser_args = vec![
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--disable-features=DisableLoadExtensionCommandLineSwitch",
+            ]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+            if options.headed {
+                browser_args.retain(|arg| arg != "--headless=new");
+            }
+            browser_args.extend([
+                format!("--user-data-dir={}", profile.display()),
+                format!("--load-extension={extension}"),
+                format!("--disable-extensions-except={extension}"),
+            ]);
             let caps = json!({
                 "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": binary,
-                    "args": [
-                        "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--disable-dev-shm-usage", "--disable-quic",
-                        "--disable-features=DisableLoadExtensionCommandLineSwitch",
-                        format!("--user-data-dir={}", profile.display()),
-                        format!("--load-extension={extension}"),
-                        format!("--disable-extensions-except={extension}"),
-                    ]
-                }
+                "goog:chromeOptions": { "binary": binary, "args": browser_args }
             });
             (which(&["chromedriver"])?, args, caps)
         }
@@ -147,15 +178,26 @@ pub fn launch(kind: Kind, load: &Load, logs: &Path) -> Result<Browser> {
                 "browserName": "firefox",
                 "moz:firefoxOptions": {
                     "binary": binary,
-                    "args": ["-headless", "-profile", profile.display().to_string()],
+                    "args": if options.headed {
+                        json!(["-profile", profile.display().to_string()])
+                    } else {
+                        json!(["-headless", "-profile", profile.display().to_string()])
+                    },
                     "prefs": prefs
                 }
             });
             (which(&["geckodriver"])?, args, caps)
         }
     };
-    let driver = Driver::spawn(&program, &args, port, profile, &log)
-        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    let driver = Driver::spawn(
+        &program,
+        &args,
+        port,
+        profile,
+        &log,
+        options.own_process_group,
+    )
+    .map_err(|e| format!("cannot start {program}: {e}"))?;
     let base = format!("http://127.0.0.1:{}", driver.port);
     wait_ready(&base, Duration::from_secs(30))?;
     let session = Session::new(&base, capabilities)?;

@@ -16,6 +16,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const COLD_TABS: usize = 20;
 /// Messages each of them posts right after connecting (demo/src/lifecycle.rs `COLD_MESSAGES`).
 const COLD_MESSAGES: usize = 5;
+/// The fault "background stopped": what each of the cold-start tabs' main port saw.
+pub const BACKGROUND_STOPPED_SCENARIO: &str = "fault_background_stopped";
+
 /// Firefox's idle timeout in these runs: suspended ~2 s after the last event (TOOLCHAIN.md).
 pub const FIREFOX_IDLE_MS: u32 = 2000;
 
@@ -40,6 +43,7 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
     eprintln!("--- {}: launching for the lifecycle scenarios", kind.name());
     let scenarios = [
         "cold_start_all_reach_rust",
+        BACKGROUND_STOPPED_SCENARIO,
         "zero_loss_stream_each_way",
         "zero_loss_stream_background_restarts",
         "bfcache_other_side_sees",
@@ -55,12 +59,16 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
                 .collect()
         }
     };
-    let cold = cold_start(&browser.session, kind, origin).unwrap_or_else(|e| format!("error: {e}"));
-    let mut seen = vec![("cold_start_all_reach_rust".to_owned(), cold)];
+    let (cold, stopped) = cold_start(&browser.session, kind, origin)
+        .unwrap_or_else(|e| (format!("error: {e}"), format!("error: {e}")));
+    let mut seen = vec![
+        ("cold_start_all_reach_rust".to_owned(), cold),
+        (BACKGROUND_STOPPED_SCENARIO.to_owned(), stopped),
+    ];
     match zero_loss(&browser.session, kind, origin) {
         Ok(values) => seen.extend(values),
         Err(e) => seen.extend(
-            scenarios[1..3]
+            scenarios[2..4]
                 .iter()
                 .map(|s| (s.to_string(), format!("error: {e}"))),
         ),
@@ -68,7 +76,7 @@ pub fn observe(kind: Kind, load: &Load, origin: &str, logs: &Path) -> Vec<(Strin
     match bfcache(&browser.session, origin) {
         Ok(values) => seen.extend(values),
         Err(e) => seen.extend(
-            scenarios[3..]
+            scenarios[4..]
                 .iter()
                 .map(|s| (s.to_string(), format!("error: {e}"))),
         ),
@@ -108,19 +116,21 @@ pub(crate) fn open_tabs(
 }
 
 /// Stops the background (Chromium) or lets it idle out (Firefox), and waits until every tab's
-/// main port saw it go.
-fn background_gone(session: &Session, kind: Kind, tabs: &[String]) -> Result<()> {
+/// main port saw it go. Returns what they saw: "clean xN" when all N saw a clean disconnect.
+fn background_gone(session: &Session, kind: Kind, tabs: &[String]) -> Result<String> {
     if kind == Kind::Chromium {
         session.stop_service_workers()?;
     }
+    let mut seen = Vec::new();
     for tab in tabs {
         session.switch_to(tab)?;
-        let gone = session.wait_output("bg_gone", WAIT)?;
-        if gone != "clean" {
-            return Err(format!("the background went away with {gone:?}"));
-        }
+        seen.push(session.wait_output("bg_gone", WAIT)?);
     }
-    Ok(())
+    let clean = seen.iter().filter(|s| *s == "clean").count();
+    if clean != seen.len() {
+        return Err(format!("the background went away with {seen:?}"));
+    }
+    Ok(format!("clean x{clean}"))
 }
 
 /// Clicks a lifecycle command in the current tab (a button made for it, so test.html needs none).
@@ -149,10 +159,11 @@ fn close_extra_tabs(session: &Session, tabs: &[String]) -> Result<()> {
 
 /// Issue 9, first test: with the background stopped, COLD_TABS tabs connect at the same moment
 /// and post COLD_MESSAGES each; the (woken) background's Rust code must get every port and every
-/// message, in order per port. Reports "<ports ok>/<tabs> ports, <messages>/<all> messages in order".
-fn cold_start(session: &Session, kind: Kind, origin: &str) -> Result<String> {
+/// message, in order per port. Reports "<ports ok>/<tabs> ports, <messages>/<all> messages in order",
+/// and what the tabs' ports saw when the background went away.
+fn cold_start(session: &Session, kind: Kind, origin: &str) -> Result<(String, String)> {
     let tabs = open_tabs(session, origin, COLD_TABS, "cold")?;
-    background_gone(session, kind, &tabs)?;
+    let gone = background_gone(session, kind, &tabs)?;
     // One moment for all tabs, far enough ahead to arm them all first.
     let at = now_ms() + 2000 + 150 * COLD_TABS as u128;
     for tab in &tabs {
@@ -187,11 +198,12 @@ fn cold_start(session: &Session, kind: Kind, origin: &str) -> Result<String> {
         kind.name()
     );
     close_extra_tabs(session, &tabs)?;
-    Ok(format!(
+    let verdict = format!(
         "{ok}/{COLD_TABS} ports, {}/{} messages in order",
         ok * COLD_MESSAGES,
         COLD_TABS * COLD_MESSAGES
-    ))
+    );
+    Ok((verdict, gone))
 }
 
 /// Waits up to `timeout` for `done` to hold, polling.

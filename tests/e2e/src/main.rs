@@ -3,6 +3,8 @@
 //!
 //! `cargo run -p webext-port-e2e -- --dist DIR --out FILE`
 //! `cargo run -p webext-port-e2e -- bench --dist DIR-BENCH --native-manifests DIR --out FILE` (see bench.rs)
+//! `cargo run -p webext-port-e2e -- run --browser chromium --dist DIR --native-manifests DIR --logs DIR`
+//! (`./build.sh run`: the demo in a browser, its port traffic printed until Ctrl-C; see run.rs)
 
 mod bench;
 mod browsers;
@@ -11,7 +13,9 @@ mod faults;
 mod heap;
 mod leak;
 mod lifecycle;
+mod ports_page;
 mod process;
+mod run;
 mod scenarios;
 mod server;
 mod webdriver;
@@ -54,7 +58,7 @@ fn parse_args() -> Result<Args, String> {
 
 /// The id in `kind` of the extension in `dir`: Chromium derives it from the manifest key, Firefox
 /// uses the gecko id.
-fn extension_id(kind: Kind, dir: &std::path::Path) -> Result<String, String> {
+pub(crate) fn extension_id(kind: Kind, dir: &std::path::Path) -> Result<String, String> {
     use base64::Engine;
     use sha2::Digest;
     let path = dir.join("manifest.json");
@@ -103,13 +107,28 @@ fn observe(
     let launched = ids.and_then(|ids| Ok((ids, launch(kind, &load, logs)?)));
     match launched {
         Ok((ids, browser)) => {
-            // WEBEXT_PORT_E2E_ONLY=lifecycle|faults|scenarios: only that part (while working on
-            // it; every other scenario then fails as "not run").
+            // WEBEXT_PORT_E2E_ONLY=lifecycle|faults|scenarios|ports-page (or several, comma
+            // separated): only those parts (while working on them; every other scenario then
+            // fails as "not run").
             let only = std::env::var("WEBEXT_PORT_E2E_ONLY").ok();
-            let part = |name: &str| only.as_deref().is_none_or(|only| only == name);
+            let part = |name: &str| {
+                only.as_deref()
+                    .is_none_or(|only| only.split(',').any(|o| o == name))
+            };
             let mut seen: HashMap<String, String> = HashMap::new();
             if part("scenarios") {
                 seen.extend(scenarios::run(&browser.session, origin, &ids));
+            }
+            // The ports page, in tabs of its own in the same browser (issue 11).
+            if part("ports-page") {
+                let shots = args
+                    .out
+                    .parent()
+                    .map_or_else(|| PathBuf::from("screenshots"), |p| p.join("screenshots"));
+                let session = &browser.session;
+                seen.extend(ports_page::observe(
+                    session, kind, origin, &ids.demo, &shots,
+                ));
             }
             drop(browser);
             // The background lifecycle runs in a browser of its own: it stops the background.
@@ -158,8 +177,10 @@ pub(crate) fn start(
 }
 
 fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("bench") {
-        return bench::main(std::env::args().skip(2));
+    match std::env::args().nth(1).as_deref() {
+        Some("bench") => return bench::main(std::env::args().skip(2)),
+        Some("run") => return run::main(std::env::args().skip(2)),
+        _ => {}
     }
     let args = match parse_args() {
         Ok(args) => args,

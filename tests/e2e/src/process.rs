@@ -12,20 +12,29 @@ pub struct Driver {
 }
 
 impl Driver {
+    /// Starts `program`. With `own_group`, in a process group of its own: a Ctrl-C in the
+    /// terminal then reaches only us, and our `Drop` stops the driver and its browser (by pid)
+    /// instead of the signal killing the driver first and orphaning the browser.
     pub fn spawn(
         program: &str,
         args: &[String],
         port: u16,
         profile: PathBuf,
         log: &Path,
+        own_group: bool,
     ) -> std::io::Result<Driver> {
+        use std::os::unix::process::CommandExt;
         let log = std::fs::File::create(log)?;
-        let child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(args)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()?;
+            .stderr(log);
+        if own_group {
+            command.process_group(0);
+        }
+        let child = command.spawn()?;
         Ok(Driver {
             child,
             port,
@@ -110,7 +119,7 @@ impl Drop for Driver {
 }
 
 /// Whether `pid` still runs (a zombie waiting to be reaped does not).
-fn is_alive(pid: u32) -> bool {
+pub fn is_alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|stat| {

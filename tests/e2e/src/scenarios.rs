@@ -222,6 +222,12 @@ pub fn expected(origin: &str) -> Vec<(String, String)> {
         ),
         // Issue 9: the background lifecycle (e2e/src/lifecycle.rs, a browser of its own).
         ("cold_start_all_reach_rust", crate::lifecycle::cold_start_expected()),
+        // Every open port of the stopped (Chromium) or suspended (Firefox) background ends once,
+        // cleanly, in each of the 20 tabs.
+        (
+            crate::lifecycle::BACKGROUND_STOPPED_SCENARIO,
+            format!("clean x{}", crate::lifecycle::COLD_TABS),
+        ),
         ("zero_loss_stream_each_way", crate::lifecycle::zero_loss_expected()[0].1.clone()),
         ("zero_loss_stream_background_restarts", crate::lifecycle::zero_loss_expected()[1].1.clone()),
         (crate::leak::SCENARIOS[0].0, crate::leak::EXPECTED.to_owned()),
@@ -250,6 +256,12 @@ pub fn expected(origin: &str) -> Vec<(String, String)> {
         .chain(faults)
         .map(|(scenario, want)| (scenario.to_owned(), want))
         .chain(edges)
+        // Issue 11: the ports page (e2e/src/ports_page.rs).
+        .chain(
+            crate::ports_page::expected()
+                .into_iter()
+                .map(|(scenario, want)| (scenario.to_owned(), want)),
+        )
         .collect()
 }
 

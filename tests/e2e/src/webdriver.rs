@@ -179,6 +179,14 @@ impl Session {
             .ok_or_else(|| format!("no handles in {value}"))
     }
 
+    /// The current tab's URL.
+    pub fn url(&self) -> Result<String> {
+        self.cmd("GET", "/url", None)?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| "no URL".to_owned())
+    }
+
     pub fn current_tab(&self) -> Result<String> {
         self.cmd("GET", "/window", None)?
             .as_str()
@@ -238,6 +246,28 @@ impl Session {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// A PNG of the current tab (`GET /session/{id}/screenshot`: base64).
+    pub fn screenshot(&self) -> Result<Vec<u8>> {
+        use base64::Engine;
+        let value = self.cmd("GET", "/screenshot", None)?;
+        let text = value
+            .as_str()
+            .ok_or_else(|| format!("no screenshot in {value}"))?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|e| format!("screenshot: {e}"))
+    }
+
+    /// Resizes the current window (`POST /window/rect`).
+    pub fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .map(drop)
     }
 
     /// Removes `<output id="r-KEY">` so the next wait sees a fresh value.
