@@ -35,7 +35,7 @@ pub const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "err:not_in_extension",
     ),
     (
-        // tabs.connect to every frame of a tab, then the iframe goes away (e2e/src/faults.rs).
+        // tabs.connect to every frame of a tab, then the iframe goes away (tests/e2e/src/faults.rs).
         // Chromium keeps the opener's port while any frame remains; Firefox closes it at once
         // (bug 1465514). The library cannot learn in Chromium that one receiver left, nor keep
         // Firefox's port open: `frame_id(0)` (one receiver) gives one outcome, asserted as
@@ -44,7 +44,7 @@ pub const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "watch=none post=ok",
         "watch=clean x1 post=err:disconnected",
     ),
-    // The extension is reloaded under a live content script (e2e/src/faults.rs). Chromium keeps
+    // The extension is reloaded under a live content script (tests/e2e/src/faults.rs). Chromium keeps
     // running the orphaned script: its port closes cleanly, then `runtime.id` is gone and every
     // entry point is ContextInvalidated (the library checks, since runtime.connect no longer
     // throws), so the reconnecting port stops for good. Firefox unloads the old content script
@@ -65,7 +65,7 @@ pub const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
 
 /// The extension ids the scenarios need, in the browser under test.
 pub struct Ids {
-    /// The peer extension (`peer/`).
+    /// The peer extension (`tests/peer/`).
     pub peer: String,
     /// The demo extension (`dist/`).
     pub demo: String,
@@ -154,7 +154,7 @@ pub fn expected(origin: &str) -> Vec<(String, String)> {
         ("double_disconnect", "ok ok".to_owned()),
         ("double_disconnect_seen_once", "clean x1".to_owned()),
         ("runtime_connect_default_name", "\"\"".to_owned()),
-        // Native messaging, against native-host/.
+        // Native messaging, against tests/native-host/.
         ("native_port_name", "webext_port_test_host".to_owned()),
         ("native_echo_round_trip", "ping".to_owned()),
         ("native_burst_in_order", "5 in order".to_owned()),
@@ -166,7 +166,7 @@ pub fn expected(origin: &str) -> Vec<(String, String)> {
         ("native_post_too_large", "err:message_too_large".to_owned()),
         ("native_post_after_disconnect", "err:disconnected".to_owned()),
         ("native_disconnect_stops_host", "exited".to_owned()),
-        // Extension to extension, against peer/.
+        // Extension to extension, against tests/peer/.
         ("external_round_trip", "hello peer".to_owned()),
         ("external_peer_sees_caller_id", "self".to_owned()),
         ("external_port_name_at_peer", "from-demo".to_owned()),
@@ -220,7 +220,7 @@ pub fn expected(origin: &str) -> Vec<(String, String)> {
              on_connect=err:not_in_extension on_connect_external=err:not_in_extension"
                 .to_owned(),
         ),
-        // Issue 9: the background lifecycle (e2e/src/lifecycle.rs, a browser of its own).
+        // Issue 9: the background lifecycle (tests/e2e/src/lifecycle.rs, a browser of its own).
         ("cold_start_all_reach_rust", crate::lifecycle::cold_start_expected()),
         // Every open port of the stopped (Chromium) or suspended (Firefox) background ends once,
         // cleanly, in each of the 20 tabs.
@@ -256,7 +256,7 @@ pub fn expected(origin: &str) -> Vec<(String, String)> {
         .chain(faults)
         .map(|(scenario, want)| (scenario.to_owned(), want))
         .chain(edges)
-        // Issue 11: the ports page (e2e/src/ports_page.rs).
+        // Issue 11: the ports page (tests/e2e/src/ports_page.rs).
         .chain(
             crate::ports_page::expected()
                 .into_iter()
