@@ -50,6 +50,7 @@ setup() {
     command -v chromedriver >/dev/null || missing+=(chromium-driver)
     command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
     command -v jq >/dev/null || missing+=(jq)
+    command -v xvfb-run >/dev/null || missing+=(xvfb) # a display for the headed ./build.sh run check
     if [ ${#missing[@]} -gt 0 ]; then
       say "installing ${missing[*]} (apt)"
       apt-get update -qq || die "apt-get update failed"
@@ -60,7 +61,7 @@ setup() {
   fi
   web_ext_tool
   local tool
-  for tool in chromium chromedriver geckodriver jq; do
+  for tool in chromium chromedriver geckodriver jq xvfb-run; do
     command -v "$tool" >/dev/null || die "$tool is missing (run ./build.sh as root to install it, or install it yourself)"
   done
   command -v firefox-esr >/dev/null || command -v firefox >/dev/null ||
@@ -282,7 +283,11 @@ run_check() { # ./build.sh run in each browser, bounded: it stops itself (SIGINT
   for browser in chromium firefox; do
     mapfile -t args < <(run_args "$browser")
     # A runner that hangs anyway is stopped by SIGTERM (which it handles the same way) after 3 min.
-    WEBEXT_PORT_RUN_CHECK=1 timeout 180 "$ROOT/target/release/webext-port-e2e" "${args[@]}" </dev/null || status=1
+    # Headless (no display), then headed in a virtual display (xvfb-run), as on a desktop.
+    env -u DISPLAY -u WAYLAND_DISPLAY WEBEXT_PORT_RUN_CHECK=1 timeout 180 \
+      "$ROOT/target/release/webext-port-e2e" "${args[@]}" </dev/null || status=1
+    env -u WAYLAND_DISPLAY WEBEXT_PORT_RUN_CHECK=1 xvfb-run -a timeout 180 \
+      "$ROOT/target/release/webext-port-e2e" "${args[@]}" </dev/null || status=1
   done
   return "$status"
 }
@@ -451,7 +456,7 @@ test_all() {
     # shellcheck disable=SC2046
     record "layer 3: end-to-end $browser" $(counts $logs/e2e.log "e2e $browser:") "$status"
   done
-  run_layer "run: ./build.sh run prints port traffic and stops on SIGINT (chromium, firefox; bounded)" \
+  run_layer "run: ./build.sh run prints port traffic and stops on SIGINT (chromium, firefox; headless and headed in Xvfb; bounded)" \
     $logs/run.log run_check
   echo
   say "summary"

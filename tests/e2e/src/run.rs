@@ -98,7 +98,11 @@ pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
         }
     };
     let check = std::env::var("WEBEXT_PORT_RUN_CHECK").is_ok_and(|v| v == "1");
-    let name = args.kind.name();
+    let name = if has_display() {
+        format!("{}, headed", args.kind.name())
+    } else {
+        args.kind.name().to_owned()
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     // SIGINT and SIGTERM ("termination" feature): only a flag; the loop below does the rest.
@@ -122,7 +126,8 @@ pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
         }
     };
     let origin = server.origin();
-    let headed = has_display() && !check;
+    // The check runs headless unless the test run gives it a display (xvfb-run) on purpose.
+    let headed = has_display();
     let extensions = [args.dist.clone()];
     let load = Load {
         extensions: &extensions,
@@ -168,7 +173,8 @@ pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
         "moz"
     };
     println!(
-        "run: {name} ({}) with {} loaded, extension id {id}",
+        "run: {} ({}) with {} loaded, extension id {id}",
+        args.kind.name(),
         if headed {
             "headed"
         } else {
