@@ -4,17 +4,20 @@
 // Timing: performance.now() ticks 100 us (Chromium content scripts) / 1 ms (Firefox), so only
 // whole batches of sequential round trips are timed. Implementations are interleaved batch by
 // batch, A B C … C B A per repetition (each implementation runs twice, mirrored), after warm-up.
+
+// Shared with ports.js, which runs after this file in the same content-script world.
+const api = globalThis.chrome ?? globalThis.browser;
+const show = (key, text) => {
+  let element = document.getElementById(`r-${key}`);
+  if (!element) {
+    element = document.createElement("output");
+    element.id = `r-${key}`;
+    document.body.append(element);
+  }
+  element.textContent = text;
+};
+
 (async () => {
-  const api = globalThis.chrome ?? globalThis.browser;
-  const show = (key, text) => {
-    let element = document.getElementById(`r-${key}`);
-    if (!element) {
-      element = document.createElement("output");
-      element.id = `r-${key}`;
-      document.body.append(element);
-    }
-    element.textContent = text;
-  };
   let pkg;
   try {
     pkg = await import(api.runtime.getURL("pkg/webext_port_bench.js"));

@@ -6,17 +6,8 @@
 // posts and the background's ack), sized to last >= 20 ms, timed as a whole, divided by N.
 // Implementations are interleaved batch by batch within each repetition: A B C ... C B A, the
 // starting implementation rotating per repetition, after one warm-up batch each.
+// `api` and `show` come from content.js, which runs first in the same content-script world.
 (async () => {
-  const api = globalThis.chrome ?? globalThis.browser;
-  const show = (key, text) => {
-    let element = document.getElementById(`r-${key}`);
-    if (!element) {
-      element = document.createElement("output");
-      element.id = `r-${key}`;
-      document.body.append(element);
-    }
-    element.textContent = text;
-  };
   let pkg;
   try {
     pkg = await import(api.runtime.getURL("pkg/webext_port_bench.js"));
