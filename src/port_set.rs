@@ -6,6 +6,22 @@
 //! keys each port by [`PortKey`] (tab id, frame id, document id), removes it itself when it
 //! disconnects, and sends to one frame, one tab (all its frames) or everyone, reporting which
 //! ports failed.
+//!
+//! ```no_run
+//! use webext_port::{port_set::PortSet, runtime};
+//!
+//! // Background: every content script's port, typed (here plain strings both ways).
+//! let ports: PortSet<String, String> = PortSet::new();
+//! let set = ports.clone();
+//! runtime::on_connect(move |port| {
+//!     let _ = set.insert(port.typed()); // refused (Err) for ports that come from no tab
+//! })?
+//! .forget();
+//! // Later: once per frame of every tab still connected; closed tabs are already gone.
+//! let sent = ports.broadcast(&"they clicked the button!".to_owned());
+//! println!("{} delivered, {} failed", sent.delivered.len(), sent.failed.len());
+//! # Ok::<(), webext_port::PortError>(())
+//! ```
 
 use crate::codec;
 use crate::error::{ErrorKind, PortError};

@@ -1,4 +1,26 @@
 //! `runtime.connect`, `runtime.connectNative`, `runtime.onConnect` and `runtime.onConnectExternal`.
+//!
+//! The two ends of the usual conversation: a content script (or extension page) connects, the
+//! background listens. Both get a [`Port`]; what goes wrong on either end is one
+//! [`PortError`], whichever way the browser reported it.
+//!
+//! ```no_run
+//! use webext_port::{runtime, ConnectInfo};
+//!
+//! // Content script: a named port, so the background can tell its connections apart.
+//! let port = runtime::connect(&ConnectInfo::named("port-from-cs"))?;
+//! port.post(&"hello from content script".into())?;
+//!
+//! // Background: every connection, from every tab and frame. Keep the listener: dropping it
+//! // removes it (forget() keeps it for the background's life).
+//! runtime::on_connect(|port| {
+//!     if port.name() == "port-from-cs" {
+//!         let _ = port.post(&"hi there content script!".into());
+//!     }
+//! })?
+//! .forget();
+//! # Ok::<(), webext_port::PortError>(())
+//! ```
 
 use crate::allowlist::{Allowlist, Rejected};
 use crate::connect_listener::ConnectListener;

@@ -1,4 +1,19 @@
 //! `tabs.connect`: from the background (or an extension page) to the content scripts of a tab.
+//!
+//! The other direction from [`runtime::connect`](crate::runtime::connect): the background opens
+//! the port, a content script's `runtime::on_connect` receives it. Name one frame when the answer
+//! must come from one document: without a frame id the port reaches every frame of the tab, and
+//! browsers disagree about it when one of them goes away (README, "Faults").
+//!
+//! ```no_run
+//! use webext_port::tabs;
+//!
+//! # fn demo(tab_id: i32) -> Result<(), webext_port::PortError> {
+//! let port = tabs::connect(tab_id, &tabs::ConnectInfo::named("port-from-bg").frame_id(0))?;
+//! port.post(&"hello content script".into())?;
+//! # Ok(())
+//! # }
+//! ```
 
 use crate::error::{ErrorKind, PortError};
 use crate::namespace::{error_from_js, tabs};
