@@ -3,7 +3,6 @@
 //! the first `OnConnect` listener. Runs under both fakes.
 #![cfg(target_arch = "wasm32")]
 
-#[path = "lifecycle_support/mod.rs"]
 mod support;
 
 use support::*;
@@ -56,7 +55,7 @@ fn content_bootstrap_line() -> String {
         .to_owned()
 }
 
-both_fakes! {
+in_both_browsers! {
     /// In a background, ports that arrive before the Rust listener are handed to it in arrival
     /// order, each with its early messages (before later ones) and its early disconnect.
     async fn background_adopts_early_ports_in_order(fake) {

@@ -3,7 +3,6 @@
 //! or suspended event page (its ends go silent, its state is dropped with it).
 #![cfg(target_arch = "wasm32")]
 
-#[path = "lifecycle_support/mod.rs"]
 mod support;
 
 use std::cell::{Cell, RefCell};
@@ -81,7 +80,7 @@ async fn until(fake: &Fake, mut done: impl FnMut() -> bool) {
     panic!("not done after ~3 s");
 }
 
-both_fakes! {
+in_both_browsers! {
     /// Both directions, one connection: everything once, in order, and acknowledged.
     async fn messages_cross_both_ways_in_order(fake) {
         fake.loop_back(NAME);
@@ -270,7 +269,7 @@ fn page_transition(kind: &str, persisted: bool) {
     .expect("the event is dispatched");
 }
 
-both_fakes! {
+in_both_browsers! {
     /// Back/forward cache, one outcome: a persisted `pagehide` closes every open port at once
     /// (the other side sees a clean disconnect and cannot post into the cached page any more);
     /// this side's ports end with BackForwardCache. A `pagehide` that does not cache does nothing.

@@ -286,23 +286,6 @@ fn record(
     (log, port.on_message(move |m| sink.borrow_mut().push(m)))
 }
 
-/// A promise that resolves after `ms` milliseconds (`setTimeout` on the global).
-fn timer(ms: i32) -> js_sys::Promise {
-    js_sys::Promise::new(&mut |resolve, _| {
-        let global = js_sys::global();
-        let set_timeout: js_sys::Function = js_sys::Reflect::get(&global, &"setTimeout".into())
-            .expect("setTimeout")
-            .into();
-        set_timeout
-            .call2(&global, &resolve, &ms.into())
-            .expect("setTimeout runs");
-    })
-}
-
-async fn sleep(ms: i32) {
-    JsFuture::from(timer(ms)).await.expect("resolves");
-}
-
 /// A content script in `frame` of tab `tab` connects; returns its far end and the library port.
 fn content_script(fake: &Fake, tab: i32, frame: i64) -> (Remote, Port) {
     let overrides = js_sys::JSON::parse(&format!(

@@ -42,6 +42,18 @@ extern "C" {
     #[wasm_bindgen(method, js_name = becomeContentScript)]
     pub fn become_content_script(this: &Controller);
 
+    /// This page is the background the manifest names (where the startup holder holds ports).
+    #[wasm_bindgen(method, js_name = becomeBackground)]
+    pub fn become_background(this: &Controller);
+
+    /// `runtime.connect({name})` reaches this page's own `onConnect` (it plays the background).
+    #[wasm_bindgen(method, js_name = loopBack)]
+    pub fn loop_back(this: &Controller, name: &str);
+
+    /// The background is stopped: its loopback ends go silent, the clients see a clean disconnect.
+    #[wasm_bindgen(method, js_name = killBackground)]
+    pub fn kill_background(this: &Controller) -> u32;
+
     /// The fake browser: plays the other end of every port.
     #[derive(Debug, Clone)]
     pub type Controller;
@@ -311,4 +323,22 @@ extern "C" {
     /// This browser's content-script `sender`, with `overrides` (e.g. `{frameId: 3}`) on top.
     #[wasm_bindgen(method, js_name = defaultSender)]
     pub fn default_sender(this: &Controller, overrides: &JsValue) -> JsValue;
+}
+
+/// Resolves after `ms` milliseconds (for timers under test, never as a completion signal).
+pub async fn sleep(ms: i32) {
+    JsFuture::from(timer(ms)).await.expect("resolves");
+}
+
+/// A promise that resolves after `ms` milliseconds (`setTimeout` on the global).
+pub fn timer(ms: i32) -> js_sys::Promise {
+    js_sys::Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        let set_timeout: js_sys::Function = Reflect::get(&global, &"setTimeout".into())
+            .expect("setTimeout")
+            .into();
+        set_timeout
+            .call2(&global, &resolve, &ms.into())
+            .expect("setTimeout runs");
+    })
 }
