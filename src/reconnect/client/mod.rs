@@ -103,8 +103,8 @@ where
     /// (`runtime.connect({name})`, again after every break).
     ///
     /// Fails at once only where no connection can ever work: outside an extension
-    /// ([`ErrorKind::NotInExtension`]) or in an invalidated context
-    /// ([`ErrorKind::ContextInvalidated`]).
+    /// ([`ErrorKind::NotInExtension`](crate::ErrorKind::NotInExtension)) or in an invalidated context
+    /// ([`ErrorKind::ContextInvalidated`](crate::ErrorKind::ContextInvalidated)).
     ///
     /// ```no_run
     /// use webext_port::reconnect::{ReconnectOptions, ReconnectingPort};
@@ -140,10 +140,10 @@ where
     /// Sends `value`, now if connected, else on the next connection.
     ///
     /// `Ok` means the message is numbered and kept until the background acknowledges it. Errors:
-    /// [`ErrorKind::ReplayBufferFull`] when [`ReconnectOptions::replay_limit`] messages are
+    /// [`ErrorKind::ReplayBufferFull`](crate::ErrorKind::ReplayBufferFull) when [`ReconnectOptions::replay_limit`] messages are
     /// unacknowledged (this one is not sent; try again when acknowledgements came); encoding
-    /// errors and [`ErrorKind::MessageTooLarge`] as for [`TypedPort::send`](crate::TypedPort::send);
-    /// [`ErrorKind::ContextInvalidated`] once the extension is gone; [`ErrorKind::Disconnected`]
+    /// errors and [`ErrorKind::MessageTooLarge`](crate::ErrorKind::MessageTooLarge) as for [`TypedPort::send`](crate::TypedPort::send);
+    /// [`ErrorKind::ContextInvalidated`](crate::ErrorKind::ContextInvalidated) once the extension is gone; [`ErrorKind::Disconnected`](crate::ErrorKind::Disconnected)
     /// after [`close`](ReconnectingPort::close).
     ///
     /// ```no_run
