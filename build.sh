@@ -2,7 +2,7 @@
 # ./build.sh        install what is missing, build the wasm package and the demo extension in dist/
 #                   (and the examples: dist-minimal/, dist-native-example/)
 # ./build.sh test   the same, then every test layer, then a pass/fail summary
-# ./build.sh bench [chromium|firefox]   the same build, then the bench extension (dist-bench/) in
+# ./build.sh bench [chromium|firefox|all [OPTIONS]]   the same build, then the bench extension (dist-bench/) in
 #                   headless Chromium and Firefox: target/bench.json (ports: raw JS, webext-port,
 #                   JS peers), target/bench-codec.json (codecs), Markdown tables
 # ./build.sh size   the minimal example (dist-minimal/), then target/size.json and the 20 KiB budget check
@@ -253,7 +253,7 @@ bench() { # bench [chromium|firefox]: build dist-bench/ and run it (fails only w
   say "bench: round trips, throughput, cold start (raw JS, webext-port, JS peers) and the codec bench, ${1:-both browsers}"
   cargo run --quiet --release -p webext-port-e2e -- bench --dist "$ROOT/dist-bench" \
     --native-manifests "$ROOT/target/native-messaging" --out "$ROOT/target/bench.json" \
-    --codec-out "$ROOT/target/bench-codec.json" --browsers "${1:-all}"
+    --codec-out "$ROOT/target/bench-codec.json" --browsers "${1:-all}" "${@:2}"
 }
 
 # ---------------------------------------------------------------- run
@@ -472,7 +472,7 @@ test_all() {
 case "${1:-build}" in
   build) setup; build ;;
   test) setup; build; test_all ;;
-  bench) setup; build; bench "${2:-}" ;;
+  bench) setup; build; bench "${2:-all}" "${@:3}" ;;
   size) setup; minimal; size_report ;;
   run)
     setup

@@ -12,7 +12,7 @@ const ready = init().then(() => start_background());
 api.runtime.onConnect.addListener((port) => {
   if (port.name === "ready") {
     ready.then(() => port.postMessage("ready"), (e) => port.postMessage(`error: ${e}`));
-  } else if (port.name === "raw" || port.name === "edges") {
+  } else if (port.name === "raw" || port.name === "edges" || port.name === "wp:untyped-jsbg:echo") {
     port.onMessage.addListener((message) => port.postMessage(message));
   } else if (port.name.startsWith("rawcount:")) {
     const total = Number(port.name.slice(9));

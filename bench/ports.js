@@ -49,9 +49,14 @@
   // One implementation for one case: `unit()` runs one batch; `close()` frees it.
   function makeRunner(impl, c, object, text) {
     const n = batchSize(impl, c);
-    if (impl === "raw") {
+    if (c.kind === "cpu") return cpuRunner(impl, c, n, object, text);
+    if (impl === "raw" || impl === "raw-text" || impl === "raw-wpbg") {
+      // raw-text: raw JS posting the typed codec's wire text (a string) instead of the object, so
+      // that the browser's own cost of carrying a string is told apart from the library's.
+      // raw-wpbg (diagnostic, --impls only): raw JS here, webext-port untyped in the background.
+      if (impl === "raw-text") object = text;
       if (c.kind === "rt") {
-        const port = api.runtime.connect({ name: "raw" });
+        const port = api.runtime.connect({ name: impl === "raw-wpbg" ? "wp:untyped:echo" : "raw" });
         return {
           unit: () => new Promise((resolve, reject) => {
             let left = n;
@@ -69,20 +74,32 @@
       return {
         unit: () => {
           const ack = nextMessage(port);
+          const start = performance.now();
           for (let i = 0; i < n; i++) port.postMessage(object);
-          return ack;
+          const posting = performance.now() - start;
+          // post_*: only the posts are timed; the ack still ends the batch, so the next batch
+          // never overlaps the background's work on this one.
+          return c.kind === "post" ? ack.then(() => ({ ms: posting })) : ack;
         },
         close: () => port.disconnect(),
       };
     }
-    if (WP.includes(impl)) {
+    // untyped-jsbg (diagnostic, --impls only): webext-port untyped here, raw JS in the background.
+    if (WP.includes(impl) || impl === "untyped-jsbg") {
       const client = new pkg.Client(impl, c.kind === "rt" ? "echo" : `count:${n}`);
       // A batched port's envelope should carry distinct objects (one object referenced 1024
       // times is cloned once by Firefox): copies made here, outside the timed batches.
       const copies = impl === "batched" && c.kind === "tp" ? 1024 : 1;
       client.set_payload(Array.from({ length: copies }, (_, i) => (i === 0 ? object : JSON.parse(text))));
+      const oneWay = () => {
+        const start = performance.now();
+        // The posts run synchronously inside one_way, before it returns its promise of the ack.
+        const ack = client.one_way(n);
+        const posting = performance.now() - start;
+        return c.kind === "post" ? ack.then(() => ({ ms: posting })) : ack;
+      };
       return {
-        unit: () => (c.kind === "rt" ? client.round_trips(n) : client.one_way(n)),
+        unit: () => (c.kind === "rt" ? client.round_trips(n) : oneWay()),
         close: () => { client.close(); client.free(); },
       };
     }
@@ -126,10 +143,47 @@
     throw new Error(`unknown implementation ${impl}`);
   }
 
+  // cpu_*: the library's own work per message, on a fake port in this page (no browser work):
+  // `post` times n posts, `receive` n messages handed to the port's onMessage listener (the
+  // object for raw JS and untyped, the JSON text the typed codec sends for typed).
+  function cpuRunner(impl, c, n, object, text) {
+    let deliver = null;
+    const fake = {
+      name: "cpu",
+      postMessage() {},
+      disconnect() {},
+      onMessage: { addListener: (f) => { deliver = f; }, removeListener() {}, hasListener: () => true },
+      onDisconnect: { addListener() {}, removeListener() {}, hasListener: () => true },
+    };
+    let cpu = null;
+    let count = 0;
+    if (impl === "raw") fake.onMessage.addListener(() => { count++; });
+    else cpu = new pkg.Cpu(fake, impl, object);
+    const message = impl === "typed" ? text : object;
+    return {
+      unit: () => {
+        const before = cpu ? cpu.received() : count;
+        const start = performance.now();
+        if (c.phase === "post") {
+          if (cpu) cpu.post(n);
+          else for (let i = 0; i < n; i++) fake.postMessage(object);
+        } else {
+          for (let i = 0; i < n; i++) deliver(message);
+        }
+        const ms = performance.now() - start;
+        const got = (cpu ? cpu.received() : count) - before;
+        if (c.phase === "receive" && got !== n) throw new Error(`${impl} received ${got} of ${n}`);
+        return { ms };
+      },
+      close: () => cpu?.free(),
+    };
+  }
+
+  // A batch's milliseconds: the whole unit, or what the unit measured itself (post_*).
   async function time(runner, what) {
     const start = performance.now();
-    await withTimeout(Promise.resolve(runner.unit()), 60000, what);
-    return performance.now() - start;
+    const measured = await withTimeout(Promise.resolve(runner.unit()), 60000, what);
+    return typeof measured?.ms === "number" ? measured.ms : performance.now() - start;
   }
 
   async function ports({ cases, impls, reps = 8, warmup = 1 }) {
@@ -140,7 +194,10 @@
       const object = JSON.parse(text);
       const runners = {};
       const active = [];
-      for (const impl of impls) {
+      // post_*: the cost of the post call itself, for the implementations whose post sends at
+      // once (a batched port only queues; a peer's write may defer).
+      const caseImpls = ["post", "cpu"].includes(c.kind) ? impls.filter((i) => ["raw", "raw-text", "untyped", "typed"].includes(i)) : impls;
+      for (const impl of caseImpls) {
         if (unsupported[impl]) continue;
         try {
           runners[impl] = makeRunner(impl, c, object, text);

@@ -243,6 +243,69 @@ impl Client {
     }
 }
 
+/// The library's own work per message, in the page, on a fake port object whose `postMessage`
+/// does nothing and whose `onMessage` listener the page calls itself: no browser work at all,
+/// so what is left is what webext-port adds to each post and each received message (the
+/// `cpu_*` cases; raw JS does the same calls on the same fake).
+#[wasm_bindgen]
+pub struct Cpu {
+    untyped: Port,
+    typed: Option<TypedPort<Msg, Msg>>,
+    value: JsValue,
+    msg: Msg,
+    received: Rc<std::cell::Cell<u32>>,
+    _listener: MessageListener,
+}
+
+#[wasm_bindgen]
+impl Cpu {
+    /// Wraps `fake` for `implementation` (`untyped` or `typed`); untyped posts `value`, typed the
+    /// current [`Msg`].
+    #[wasm_bindgen(constructor)]
+    pub fn new(fake: JsValue, implementation: &str, value: JsValue) -> Result<Cpu, JsError> {
+        let port = Port::from_raw(fake).map_err(|e| JsError::new(e.message()))?;
+        let received = Rc::new(std::cell::Cell::new(0u32));
+        let count = received.clone();
+        let (typed, listener) = if implementation == "typed" {
+            let typed = port.clone().typed::<Msg, Msg>();
+            let listener = typed.on_message(move |msg| {
+                if msg.is_ok() {
+                    count.set(count.get() + 1);
+                }
+            });
+            (Some(typed), listener)
+        } else {
+            let listener = port.on_message(move |_| count.set(count.get() + 1));
+            (None, listener)
+        };
+        Ok(Cpu {
+            untyped: port,
+            typed,
+            value,
+            msg: message(),
+            received,
+            _listener: listener,
+        })
+    }
+
+    /// `n` posts (or typed sends) through the library.
+    pub fn post(&self, n: u32) -> Result<(), JsError> {
+        for _ in 0..n {
+            let sent = match &self.typed {
+                Some(typed) => typed.send(&self.msg),
+                None => self.untyped.post(&self.value),
+            };
+            sent.map_err(|e| JsError::new(e.message()))?;
+        }
+        Ok(())
+    }
+
+    /// How many messages the listener got (decoded, for typed).
+    pub fn received(&self) -> u32 {
+        self.received.get()
+    }
+}
+
 /// The background's side of every `wp:` port.
 fn serve(port: Port, implementation: &str, mode: &str, count: u32) {
     let port = if implementation.ends_with("batched") {
@@ -320,6 +383,10 @@ pub fn start_background() -> Result<(), JsError> {
                 return;
             }
             let implementation = parts.next().unwrap_or("untyped").to_owned();
+            if implementation.ends_with("-jsbg") {
+                // A diagnostic pairing whose background side is background.js's raw echo.
+                return;
+            }
             let mode = parts.next().unwrap_or("echo").to_owned();
             let count = parts.next().and_then(|n| n.parse().ok()).unwrap_or(1);
             serve(port, &implementation, &mode, count);

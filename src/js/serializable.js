@@ -17,90 +17,110 @@ export function checkMessage(value, limit) {
 const TOO_DEEP = {};
 const DEPTH_BEFORE_CYCLE_CHECK = 256;
 
-function walk(value, limit, onPath) {
-  let bound = 0;
-  let depth = 0;
-  // The reason for `v` (null: fine), adding its JSON size bound to `bound` on the way.
-  const visit = (v) => {
-    switch (typeof v) {
-      case "string":
-        bound += 6 * v.length + 2; // every UTF-16 unit is at most 6 bytes of JSON ("\u001f")
-        return null;
-      case "boolean":
-        bound += 5;
-        return null;
-      case "number":
-        bound += 25; // "-1.7976931348623157e+308" is 24
-        return Number.isFinite(v) ? null : [`${v}`, " (JSON turns it into null)"];
-      case "undefined":
-        return ["undefined", " (JSON turns it into null or drops it)"];
-      case "function":
-        return ["a function", ""];
-      case "symbol":
-        return ["a symbol", ""];
-      case "bigint":
-        return ["a BigInt", ""];
-    }
-    if (v === null) {
-      bound += 4;
-      return null;
-    }
-    if (onPath) {
-      if (onPath.has(v)) return ["a cycle", ""];
-      onPath.add(v);
-    } else if (depth >= DEPTH_BEFORE_CYCLE_CHECK) {
-      throw TOO_DEEP;
-    }
-    depth++;
-    let why = null;
-    if (Array.isArray(v)) {
-      bound += 2 + v.length;
-      for (let i = 0; i < v.length && !why; i++) {
-        why = visit(v[i]);
-        if (why) why.push(`[${i}]`);
-      }
-      // JSON drops named properties (and calls toJSON); structured clone keeps them.
-      if (!why && (Object.keys(v).length !== v.length || typeof v.toJSON === "function")) {
-        why = ["an array with named properties or toJSON", ""];
-      }
-    } else {
-      // Realm-independent "plain object": its prototype is some realm's Object.prototype, or null.
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== null && Object.getPrototypeOf(proto) !== null) {
-        const kind = Object.prototype.toString.call(v).slice(8, -1);
-        why = [`a ${kind}`, " (only plain objects and arrays cross every browser unchanged)"];
-      } else if (typeof v.toJSON === "function") {
-        why = ["an object with toJSON", ""];
-      } else {
-        bound += 2;
-        for (const k of Object.keys(v)) {
-          const x = v[k];
-          if (x === undefined) continue;
-          bound += 6 * k.length + 4; // "key": and a comma
-          if ((why = visit(x))) {
-            why.push(`.${k}`);
-            break;
-          }
-        }
-      }
-    }
-    depth--;
-    if (onPath) onPath.delete(v);
-    return why;
-  };
+// The walk's state lives here rather than in a closure made per call: a closure per post cost
+// more than the walk of a small message. `walk` saves and restores it, so a getter that posts
+// while being read (a nested walk) cannot disturb the outer one.
+let bound = 0;
+let depth = 0;
+let onPath = null;
+
+function walk(value, limit, path) {
+  const saved = [bound, depth, onPath];
+  bound = 0;
+  depth = 0;
+  onPath = path;
   let why;
+  let total;
   try {
     why = visit(value);
   } catch (e) {
     if (e === TOO_DEEP) return TOO_DEEP;
     throw e;
+  } finally {
+    total = bound;
+    [bound, depth, onPath] = saved;
   }
   if (why) {
     // [what, note, innermost step, …, outermost step]
     const [what, note, ...steps] = why;
     return `${what} at message${steps.reverse().join("")}${note}`;
   }
-  return bound > limit ? bound : null;
+  return total > limit ? total : null;
+}
+
+// The reason for `v` (null: fine), adding its JSON size bound to `bound` on the way.
+function visit(v) {
+  switch (typeof v) {
+    case "string":
+      bound += 6 * v.length + 2; // every UTF-16 unit is at most 6 bytes of JSON ("\u001f")
+      return null;
+    case "boolean":
+      bound += 5;
+      return null;
+    case "number":
+      bound += 25; // "-1.7976931348623157e+308" is 24
+      return Number.isFinite(v) ? null : [`${v}`, " (JSON turns it into null)"];
+    case "undefined":
+      return ["undefined", " (JSON turns it into null or drops it)"];
+    case "function":
+      return ["a function", ""];
+    case "symbol":
+      return ["a symbol", ""];
+    case "bigint":
+      return ["a BigInt", ""];
+  }
+  if (v === null) {
+    bound += 4;
+    return null;
+  }
+  if (onPath) {
+    if (onPath.has(v)) return ["a cycle", ""];
+    onPath.add(v);
+  } else if (depth >= DEPTH_BEFORE_CYCLE_CHECK) {
+    throw TOO_DEEP;
+  }
+  depth++;
+  let why = null;
+  if (Array.isArray(v)) {
+    const length = v.length;
+    bound += 2 + length;
+    for (let i = 0; i < length; i++) {
+      if ((why = visit(v[i]))) {
+        why.push(`[${i}]`);
+        break;
+      }
+    }
+    // JSON drops named properties (and calls toJSON); structured clone keeps them.
+    if (!why && (Object.keys(v).length !== length || typeof v.toJSON === "function")) {
+      why = ["an array with named properties or toJSON", ""];
+    }
+  } else {
+    // Realm-independent "plain object": its prototype is some realm's Object.prototype, or null.
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== null && Object.getPrototypeOf(proto) !== null) {
+      const kind = Object.prototype.toString.call(v).slice(8, -1);
+      why = [`a ${kind}`, " (only plain objects and arrays cross every browser unchanged)"];
+    } else if (typeof v.toJSON === "function") {
+      why = ["an object with toJSON", ""];
+    } else {
+      bound += 2;
+      // for-in, not Object.keys: no array of keys per object (measured ~2x faster in V8); the
+      // own-property test skips what a plain object inherits, as JSON and structured clone do.
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        const x = v[k];
+        if (x === undefined) continue;
+        bound += 6 * k.length + 4; // "key": and a comma
+        if ((why = visit(x))) {
+          why.push(`.${k}`);
+          break;
+        }
+      }
+    }
+  }
+  depth--;
+  if (onPath) onPath.delete(v);
+  return why;
 }
 
 // Whether the message, as JSON in UTF-8 (what Chromium measures, and what a native messaging host

@@ -9,7 +9,9 @@
 //!
 //! Options: `--browsers chromium|firefox|all`, `--reps N` (port bench repetitions, ≥ 5, default
 //! 8), `--cold-reps N` (default 5), `--codec-reps N` (≥ 5, default 7), `--sizes
-//! BYTES:ROUND_TRIPS,…` and `--only IMPL,…` (codec bench, as before).
+//! BYTES:ROUND_TRIPS,…` and `--only IMPL,…` (codec bench, as before), `--cases CASE,…` (port
+//! bench cases to run, `cold_start` included; default all), `--impls IMPL,…` (port bench
+//! implementations besides raw JS; default all).
 //!
 //! Exits non-zero only when a run fails (a browser does not start, a batch throws or never
 //! finishes, the library's codec misses an edge value), never because something is slow. Every
@@ -38,6 +40,19 @@ pub struct Args {
     sizes: Vec<(u64, u32)>,
     /// Codec implementations to run (raw JS is always run); `None`: all.
     only: Option<Vec<String>>,
+    /// Port bench cases to run (`rt_16B`, …, `cold_start`); `None`: all.
+    cases: Option<Vec<String>>,
+    /// Port bench implementations to run besides raw JS; `None`: all.
+    impls: Option<Vec<String>>,
+}
+
+impl Args {
+    /// Whether the port bench case `case` (or `cold_start`) was asked for.
+    fn wants(&self, case: &str) -> bool {
+        self.cases
+            .as_ref()
+            .is_none_or(|cases| cases.iter().any(|c| c == case))
+    }
 }
 
 fn number(values: &mut HashMap<String, String>, name: &str, default: u32) -> Result<u32, String> {
@@ -55,7 +70,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
         match arg.as_str() {
             "--no-codec" => no_codec = true,
             "--dist" | "--native-manifests" | "--out" | "--codec-out" | "--browsers" | "--reps"
-            | "--cold-reps" | "--codec-reps" | "--sizes" | "--only" => {
+            | "--cold-reps" | "--codec-reps" | "--sizes" | "--only" | "--cases" | "--impls" => {
                 let value = args.next().ok_or(format!("{arg} needs a value"))?;
                 values.insert(arg, value);
             }
@@ -96,7 +111,17 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
             .chain(list.split(',').map(str::to_owned))
             .collect()
     });
+    let cases = values
+        .remove("--cases")
+        .map(|list| list.split(',').map(str::to_owned).collect());
+    let impls = values.remove("--impls").map(|list| {
+        std::iter::once("raw".to_owned())
+            .chain(list.split(',').map(str::to_owned))
+            .collect()
+    });
     Ok(Args {
+        cases,
+        impls,
         dist,
         native_manifests,
         out,
@@ -195,6 +220,10 @@ fn run_browser(
         }
         None => None,
     };
+    if !args.wants("cold_start") {
+        result["seconds"] = json!(started.elapsed().as_secs_f64());
+        return Ok((result, codec));
+    }
     let cold = match kind {
         // The same browser: its service worker is stopped over CDP before each measurement.
         Kind::Chromium => {

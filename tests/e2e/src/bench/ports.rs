@@ -11,7 +11,8 @@ use std::time::Duration;
 pub const HOW: &str = "content script <-> background over runtime.connect ports. \
 performance.now() ticks 100 us in Chromium content scripts and 1 ms in Firefox, so nothing is \
 timed alone: a batch is N sequential round trips (rt_*) or N one-way posts made back to back in \
-one task followed by the background's single ack after the N-th (tp_*), sized to last >= 20 ms \
+one task followed by the background's single ack after the N-th (tp_*; post_* times only the \
+synchronous posting of those N, the cost of the post call itself, for raw JS, untyped and typed), sized to last >= 20 ms \
 (tp_*: batched ports post 16x N, webext-bridge N/10, whose every message is a request answered \
 by a reply; its throughput batch ends when all N replies arrived); per-message time = batch time / N, msgs_per_s = N / batch time. Every repetition runs every \
 implementation twice in mirrored order (A B C ... C B A, the first one rotating), after one \
@@ -24,7 +25,8 @@ browser of its own), then connect -> post -> first reply timed on the page; raw 
 background.js's own listener, webext-port from Rust after the wasm loaded; implementations \
 alternate per repetition.";
 
-/// `(case, kind, shape, bytes, messages per batch)`.
+/// `(case, kind, shape, bytes, messages per batch)`; `cpu_post_*` and `cpu_receive_*` are kind
+/// `cpu`, phase `post` or `receive`.
 const CASES: &[(&str, &str, &str, u32, u32)] = &[
     ("rt_16B", "rt", "text", 16, 100),
     ("rt_1KiB", "rt", "text", 1024, 100),
@@ -32,10 +34,23 @@ const CASES: &[(&str, &str, &str, u32, u32)] = &[
     ("rt_objects_100KiB", "rt", "objects", 100 * 1024, 8),
     ("tp_16B", "tp", "text", 16, 2000),
     ("tp_1KiB", "tp", "text", 1024, 1000),
+    ("post_16B", "post", "text", 16, 10_000),
+    ("post_objects_100KiB", "post", "objects", 100 * 1024, 32),
+    ("cpu_post_16B", "cpu", "text", 16, 50_000),
+    ("cpu_receive_16B", "cpu", "text", 16, 50_000),
+    ("cpu_post_objects_100KiB", "cpu", "objects", 100 * 1024, 40),
+    (
+        "cpu_receive_objects_100KiB",
+        "cpu",
+        "objects",
+        100 * 1024,
+        40,
+    ),
 ];
 
 const IMPLEMENTATIONS: &[&str] = &[
     "raw",
+    "raw-text",
     "untyped",
     "typed",
     "batched",
@@ -49,14 +64,23 @@ pub fn run(browser: &Browser, args: &Args, name: &str) -> Result<Value, String> 
     eprintln!("--- {name}: port bench");
     let cases: Vec<Value> = CASES
         .iter()
+        .filter(|(case, ..)| args.wants(case))
         .map(|&(case, kind, shape, bytes, n)| {
-            json!({ "case": case, "kind": kind, "shape": shape, "bytes": bytes, "n": n })
+            let phase = case
+                .strip_prefix("cpu_")
+                .and_then(|rest| rest.split('_').next());
+            json!({ "case": case, "kind": kind, "phase": phase, "shape": shape, "bytes": bytes, "n": n })
         })
         .collect();
+    // `--impls` may also name the diagnostic pairings of bench/ports.js (raw-wpbg, untyped-jsbg).
+    let impls: Vec<&str> = match &args.impls {
+        Some(wanted) => wanted.iter().map(String::as_str).collect(),
+        None => IMPLEMENTATIONS.to_vec(),
+    };
     let raw = run_command(
         browser,
         "ports",
-        &json!({ "cases": cases, "impls": IMPLEMENTATIONS, "reps": args.reps, "warmup": 1 }),
+        &json!({ "cases": cases, "impls": impls, "reps": args.reps, "warmup": 1 }),
         Duration::from_secs(420),
     )?;
     let mut summary = Vec::new();
@@ -102,6 +126,7 @@ fn summarize(case: &Value) -> Result<Value, String> {
     let n_of = |name: &str| case["n_of"][name].as_f64().or(case["n"].as_f64());
     let raw_n = n_of("raw").ok_or("case without n")?;
     let throughput = case["kind"] == "tp";
+    let cpu = case["kind"] == "cpu";
     // Per-message milliseconds of each repetition (implementations may use different batch sizes).
     let raw_reps: Vec<f64> = numbers(&case["rep_ms"]["raw"])
         .iter()
@@ -126,12 +151,21 @@ fn summarize(case: &Value) -> Result<Value, String> {
             .zip(&raw_reps)
             .map(|(own, raw)| if throughput { raw / own } else { own / raw })
             .collect();
+        // cpu_*: raw JS does almost nothing on a fake port, so the difference is the number.
+        // Each repetition sums two batches of each implementation.
+        let per_rep = (batches.len() as f64 / reps.len().max(1) as f64).max(1.0);
+        let mut added: Vec<f64> = reps
+            .iter()
+            .zip(&raw_reps)
+            .map(|(own, raw)| (own - raw) * 1000.0 / per_rep)
+            .collect();
         rows.push(json!({
             "implementation": name,
             "p50_us": percentile(&per_message, 50.0),
             "p99_us": percentile(&per_message, 99.0),
             "msgs_per_s": if throughput { json!(percentile(&rates, 50.0)) } else { Value::Null },
-            "ratio_vs_raw_js": spread(&mut ratios),
+            "ratio_vs_raw_js": if cpu { Value::Null } else { spread(&mut ratios) },
+            "added_us_vs_raw_js": if cpu { spread(&mut added) } else { Value::Null },
             "messages_per_batch": n,
             "batch_ms": batches,
         }));
@@ -140,7 +174,7 @@ fn summarize(case: &Value) -> Result<Value, String> {
         "case": case["case"],
         "json_bytes": case["json_bytes"],
         "messages_per_batch": case["n"],
-        "ratio_of": if throughput { "throughput" } else { "time" },
+        "ratio_of": if throughput { "throughput" } else if cpu { "µs added" } else { "time" },
         "implementations": rows,
     }))
 }
@@ -210,6 +244,7 @@ pub fn rows(browsers: &serde_json::Map<String, Value>) -> Value {
                     "p99_us": row["p99_us"],
                     "msgs_per_s": row["msgs_per_s"],
                     "ratio_vs_raw_js": row["ratio_vs_raw_js"],
+                    "added_us_vs_raw_js": row["added_us_vs_raw_js"],
                     "ratio_of": case["ratio_of"],
                 }));
             }
@@ -221,6 +256,7 @@ pub fn rows(browsers: &serde_json::Map<String, Value>) -> Value {
 fn cell(value: &Value, digits: usize) -> String {
     // Batched per-message times are a few µs: one decimal there.
     let digits = match value.as_f64() {
+        Some(v) if digits == 0 && v.abs() < 1.0 => 2,
         Some(v) if digits == 0 && v < 10.0 => 1,
         _ => digits,
     };
@@ -244,7 +280,11 @@ pub fn tables(browsers: &serde_json::Map<String, Value>) -> String {
         );
         for case in cases_of(result) {
             for row in case["implementations"].as_array().into_iter().flatten() {
-                let ratio = &row["ratio_vs_raw_js"];
+                // cpu_* rows give the microseconds added per message instead of a ratio.
+                let ratio = match &row["ratio_vs_raw_js"] {
+                    Value::Null => &row["added_us_vs_raw_js"],
+                    ratio => ratio,
+                };
                 out.push_str(&format!(
                     "| {} | {} | {} | {} | {} | {} ({}–{}) {} |\n",
                     case["case"].as_str().unwrap_or("?"),
