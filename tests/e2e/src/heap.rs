@@ -11,10 +11,9 @@
 //!   background, the process of 127.0.0.1 the content script.
 
 use crate::browsers::{Browser, Kind};
+use crate::cdp::{self, Cdp};
 use crate::webdriver::Result;
 use serde_json::{json, Value};
-use std::net::TcpStream;
-use tungstenite::{stream::MaybeTlsStream, Message, WebSocket};
 
 /// Live JS heap bytes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,97 +71,25 @@ fn firefox(browser: &Browser) -> Result<Heap> {
     })
 }
 
-/// One DevTools connection to the browser target.
-struct Cdp {
-    socket: WebSocket<MaybeTlsStream<TcpStream>>,
-    next: u64,
-}
-
-impl Cdp {
-    fn open(browser: &Browser) -> Result<Cdp> {
-        let file = browser.profile().join("DevToolsActivePort");
-        let text =
-            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let mut lines = text.lines();
-        let (Some(port), Some(path)) = (lines.next(), lines.next()) else {
-            return Err(format!("unexpected DevToolsActivePort: {text:?}"));
-        };
-        let url = format!("ws://127.0.0.1:{}{path}", port.trim());
-        let (socket, _) = tungstenite::connect(url.as_str()).map_err(|e| format!("{url}: {e}"))?;
-        Ok(Cdp { socket, next: 1 })
-    }
-
-    /// Sends `method` (to the attached target `session`, if any) and waits for its result.
-    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Result<Value> {
-        let id = self.next;
-        self.next += 1;
-        let mut command = json!({ "id": id, "method": method, "params": params });
-        if let Some(session) = session {
-            command["sessionId"] = json!(session);
-        }
-        self.socket
-            .send(Message::text(command.to_string()))
-            .map_err(|e| format!("{method}: {e}"))?;
-        loop {
-            let message = self.socket.read().map_err(|e| format!("{method}: {e}"))?;
-            let Message::Text(text) = message else {
-                continue;
-            };
-            let value: Value = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
-            if value["id"] != json!(id) {
-                continue; // an event, or another reply
-            }
-            if let Some(error) = value.get("error") {
-                return Err(format!("{method}: {error}"));
-            }
-            return Ok(value["result"].clone());
-        }
-    }
-
-    /// Attaches to the first target that `pick` accepts, collects garbage there and returns its
-    /// used heap.
-    fn heap_of(&mut self, targets: &[Value], pick: impl Fn(&Value) -> bool) -> Result<f64> {
-        let target = targets
-            .iter()
-            .find(|t| pick(t))
-            .ok_or_else(|| format!("no such target among {targets:?}"))?;
-        let attached = self.call(
-            None,
-            "Target.attachToTarget",
-            json!({ "targetId": target["targetId"], "flatten": true }),
-        )?;
-        let session = attached["sessionId"]
-            .as_str()
-            .ok_or("attachToTarget: no sessionId")?
-            .to_owned();
-        let result = (|| {
-            self.call(Some(&session), "HeapProfiler.collectGarbage", json!({}))?;
-            let usage = self.call(Some(&session), "Runtime.getHeapUsage", json!({}))?;
-            usage["usedSize"]
-                .as_f64()
-                .ok_or_else(|| format!("no usedSize in {usage}"))
-        })();
-        let _ = self.call(
-            None,
-            "Target.detachFromTarget",
-            json!({ "sessionId": session }),
-        );
-        result
-    }
+/// The used heap of the first of `targets` that `pick` accepts, after a garbage collection.
+fn heap_of(cdp: &mut Cdp, targets: &[Value], pick: impl Fn(&Value) -> bool) -> Result<f64> {
+    let session = cdp.attach(targets, pick)?;
+    let result = (|| {
+        cdp.call(Some(&session), "HeapProfiler.collectGarbage", json!({}))?;
+        let usage = cdp.call(Some(&session), "Runtime.getHeapUsage", json!({}))?;
+        usage["usedSize"]
+            .as_f64()
+            .ok_or_else(|| format!("no usedSize in {usage}"))
+    })();
+    cdp.detach(&session);
+    result
 }
 
 fn chromium(browser: &Browser, page: &str) -> Result<Heap> {
     let mut cdp = Cdp::open(browser)?;
-    let targets = cdp.call(None, "Target.getTargets", json!({}))?;
-    let targets = targets["targetInfos"]
-        .as_array()
-        .cloned()
-        .ok_or("no targetInfos")?;
-    let url = |t: &Value| t["url"].as_str().unwrap_or("").to_owned();
-    let background = cdp.heap_of(&targets, |t| {
-        t["type"] == "service_worker" && url(t).ends_with("/background.js")
-    })?;
-    let content = cdp.heap_of(&targets, |t| t["type"] == "page" && url(t).contains(page))?;
+    let targets = cdp.targets()?;
+    let background = heap_of(&mut cdp, &targets, cdp::is_background)?;
+    let content = heap_of(&mut cdp, &targets, |t| cdp::is_page(t, page))?;
     Ok(Heap {
         background,
         content,

@@ -8,6 +8,7 @@
 
 mod bench;
 mod browsers;
+mod cdp;
 mod conformance;
 mod faults;
 mod heap;

@@ -11,7 +11,9 @@
 //! 8), `--cold-reps N` (default 5), `--codec-reps N` (≥ 5, default 7), `--sizes
 //! BYTES:ROUND_TRIPS,…` and `--only IMPL,…` (codec bench, as before), `--cases CASE,…` (port
 //! bench cases to run, `cold_start` included; default all), `--impls IMPL,…` (port bench
-//! implementations besides raw JS; default all).
+//! implementations besides raw JS; default all), `--profile DIR` (Chromium only: after the port
+//! bench, V8 CPU profiles of the page and the service worker, one implementation at a time; see
+//! `profile.rs`).
 //!
 //! Exits non-zero only when a run fails (a browser does not start, a batch throws or never
 //! finishes, the library's codec misses an edge value), never because something is slow. Every
@@ -19,6 +21,7 @@
 
 mod codec;
 mod ports;
+mod profile;
 
 use crate::browsers::{launch, Browser, Kind, Load};
 use serde_json::{json, Value};
@@ -44,6 +47,8 @@ pub struct Args {
     cases: Option<Vec<String>>,
     /// Port bench implementations to run besides raw JS; `None`: all.
     impls: Option<Vec<String>>,
+    /// Where `--profile` writes its CPU profiles (Chromium only).
+    profile: Option<PathBuf>,
 }
 
 impl Args {
@@ -70,7 +75,8 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
         match arg.as_str() {
             "--no-codec" => no_codec = true,
             "--dist" | "--native-manifests" | "--out" | "--codec-out" | "--browsers" | "--reps"
-            | "--cold-reps" | "--codec-reps" | "--sizes" | "--only" | "--cases" | "--impls" => {
+            | "--cold-reps" | "--codec-reps" | "--sizes" | "--only" | "--cases" | "--impls"
+            | "--profile" => {
                 let value = args.next().ok_or(format!("{arg} needs a value"))?;
                 values.insert(arg, value);
             }
@@ -119,7 +125,9 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
             .chain(list.split(',').map(str::to_owned))
             .collect()
     });
+    let profile = values.remove("--profile").map(PathBuf::from);
     Ok(Args {
+        profile,
         cases,
         impls,
         dist,
@@ -213,6 +221,14 @@ fn run_browser(
     let started = Instant::now();
     let browser = open(kind, args, logs, None, &format!("{origin}/bench.html"))?;
     let mut result = ports::run(&browser, args, kind.name())?;
+    match (&args.profile, kind) {
+        (Some(dir), Kind::Chromium) => {
+            profile::run(&browser, args, dir)?;
+            result["profiles"] = json!(dir.display().to_string());
+        }
+        (Some(_), Kind::Firefox) => eprintln!("--- firefox: --profile is for Chromium only"),
+        (None, _) => {}
+    }
     let codec = match args.codec_out {
         Some(_) => {
             wait_result(&browser, "loaded", Duration::from_secs(30))?;

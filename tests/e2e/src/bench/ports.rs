@@ -62,27 +62,9 @@ const IMPLEMENTATIONS: &[&str] = &[
 /// The port bench in a browser on bench.html.
 pub fn run(browser: &Browser, args: &Args, name: &str) -> Result<Value, String> {
     eprintln!("--- {name}: port bench");
-    let cases: Vec<Value> = CASES
-        .iter()
-        .filter(|(case, ..)| args.wants(case))
-        .map(|&(case, kind, shape, bytes, n)| {
-            let phase = case
-                .strip_prefix("cpu_")
-                .and_then(|rest| rest.split('_').next());
-            json!({ "case": case, "kind": kind, "phase": phase, "shape": shape, "bytes": bytes, "n": n })
-        })
-        .collect();
-    // `--impls` may also name the diagnostic pairings of bench/ports.js (raw-wpbg, untyped-jsbg).
-    let impls: Vec<&str> = match &args.impls {
-        Some(wanted) => wanted.iter().map(String::as_str).collect(),
-        None => IMPLEMENTATIONS.to_vec(),
-    };
-    let raw = run_command(
-        browser,
-        "ports",
-        &json!({ "cases": cases, "impls": impls, "reps": args.reps, "warmup": 1 }),
-        Duration::from_secs(420),
-    )?;
+    let impls = implementations(args);
+    let impls: Vec<&str> = impls.iter().map(String::as_str).collect();
+    let raw = measure(browser, args, &impls)?;
     let mut summary = Vec::new();
     for case in raw["cases"].as_array().into_iter().flatten() {
         summary.push(summarize(case)?);
@@ -94,6 +76,39 @@ pub fn run(browser: &Browser, args: &Args, name: &str) -> Result<Value, String> 
         "cases": summary,
     }))
 }
+
+/// The implementations of the port bench: raw JS and `--impls` (default: all). `--impls` may
+/// also name the diagnostic pairings of bench/ports.js (raw-wpbg, untyped-jsbg).
+pub fn implementations(args: &Args) -> Vec<String> {
+    match &args.impls {
+        Some(wanted) => wanted.clone(),
+        None => IMPLEMENTATIONS.iter().map(|&i| i.to_owned()).collect(),
+    }
+}
+
+/// The cases of `--cases` (all but `cold_start`) with only `impls`, as bench/ports.js returns
+/// them: per case `n_of` (messages per batch) and `batch_ms` (every timed batch).
+pub fn measure(browser: &Browser, args: &Args, impls: &[&str]) -> Result<Value, String> {
+    let cases: Vec<Value> = CASES
+        .iter()
+        .filter(|(case, ..)| args.wants(case))
+        .map(|&(case, kind, shape, bytes, n)| {
+            let phase = case
+                .strip_prefix("cpu_")
+                .and_then(|rest| rest.split('_').next());
+            json!({ "case": case, "kind": kind, "phase": phase, "shape": shape, "bytes": bytes, "n": n })
+        })
+        .collect();
+    run_command(
+        browser,
+        "ports",
+        &json!({ "cases": cases, "impls": impls, "reps": args.reps, "warmup": WARMUP }),
+        Duration::from_secs(420),
+    )
+}
+
+/// Warm-up batches per implementation and case, before the timed ones.
+pub const WARMUP: u32 = 1;
 
 fn numbers(value: &Value) -> Vec<f64> {
     value
