@@ -21,8 +21,8 @@ use std::path::Path;
 
 /// The sampling interval: a 16 B round trip is ~350 µs, so a few samples per message.
 const INTERVAL_US: u32 = 50;
-/// Profiled runs per implementation (mirrored: raw untyped untyped raw).
-const ROUNDS: usize = 2;
+/// Profiled runs per implementation (mirrored: raw untyped untyped raw raw …).
+const ROUNDS: usize = 4;
 const SIDES: [&str; 2] = ["content", "background"];
 /// Functions listed per side.
 const TOP: usize = 25;
@@ -100,6 +100,8 @@ struct Spent {
     functions: BTreeMap<(String, String), f64>,
     /// Self time by category, µs.
     categories: BTreeMap<String, f64>,
+    /// Total time (self and callees) by `(function, script)`, µs.
+    totals: BTreeMap<(String, String), f64>,
 }
 
 /// The script a call frame belongs to, short: a file name, "wasm", or "" (V8 or the browser).
@@ -131,7 +133,8 @@ fn category_of(name: &str, url: &str) -> String {
 
 impl Spent {
     /// Adds a `.cpuprofile`: each sample lasts until the next one (the last until `endTime`).
-    fn add(&mut self, profile: &Value) -> Result<(), String> {
+    /// Returns its busy time (µs not in "(idle)").
+    fn add(&mut self, profile: &Value) -> Result<f64, String> {
         let nodes = profile["nodes"].as_array().ok_or("profile without nodes")?;
         let mut frames = BTreeMap::new();
         for node in nodes {
@@ -147,6 +150,14 @@ impl Spent {
             };
             frames.insert(id, (function, script_of(url), category_of(name, url)));
         }
+        let mut parents = BTreeMap::new();
+        for node in nodes {
+            for child in node["children"].as_array().into_iter().flatten() {
+                if let (Some(child), Some(parent)) = (child.as_u64(), node["id"].as_u64()) {
+                    parents.insert(child, parent);
+                }
+            }
+        }
         let samples = profile["samples"]
             .as_array()
             .ok_or("profile without samples")?;
@@ -154,6 +165,7 @@ impl Spent {
         let start = profile["startTime"].as_f64().ok_or("no startTime")?;
         let end = profile["endTime"].as_f64().ok_or("no endTime")?;
         self.wall_us += end - start;
+        let mut idle = 0.0;
         let mut at = start;
         let times: Vec<f64> = deltas
             .iter()
@@ -176,8 +188,28 @@ impl Spent {
                 .entry((function.clone(), script.clone()))
                 .or_default() += us;
             *self.categories.entry(category.clone()).or_default() += us;
+            if category == "(idle)" {
+                idle += us;
+            }
+            // Every function on the sample's stack, once.
+            let mut on_stack: Vec<(&String, &String)> = Vec::new();
+            let mut node = Some(id);
+            while let Some(at) = node {
+                if let Some((function, script, _)) = frames.get(&at) {
+                    if !on_stack.contains(&(function, script)) {
+                        on_stack.push((function, script));
+                    }
+                }
+                node = parents.get(&at).copied();
+            }
+            for (function, script) in on_stack {
+                *self
+                    .totals
+                    .entry((function.clone(), script.clone()))
+                    .or_default() += us;
+            }
         }
-        Ok(())
+        Ok(end - start - idle)
     }
 }
 
@@ -197,6 +229,20 @@ fn messages(measured: &Value, implementation: &str) -> f64 {
         .sum()
 }
 
+/// Timed µs per message in `measured` (the timed batches: what the bench reports).
+fn timed(measured: &Value, implementation: &str) -> f64 {
+    let (mut ms, mut n) = (0.0, 0.0);
+    for case in measured["cases"].as_array().into_iter().flatten() {
+        let batches = case["batch_ms"][implementation].as_array();
+        let per_batch = case["n_of"][implementation].as_f64().unwrap_or(0.0);
+        for batch in batches.into_iter().flatten().filter_map(Value::as_f64) {
+            ms += batch;
+            n += per_batch;
+        }
+    }
+    ms * 1000.0 / n.max(1.0)
+}
+
 /// The profiled runs (see the module docs); returns `summary.json`'s value.
 pub fn run(browser: &Browser, args: &Args, dir: &Path) -> Result<Value, String> {
     eprintln!("--- chromium: CPU profiles, one implementation at a time");
@@ -213,27 +259,37 @@ pub fn run(browser: &Browser, args: &Args, dir: &Path) -> Result<Value, String> 
     // (implementation, side) -> what it spent; implementation -> messages.
     let mut spent: BTreeMap<(String, &str), Spent> = BTreeMap::new();
     let mut sent: BTreeMap<String, f64> = BTreeMap::new();
+    let mut runs = Vec::new();
     for (index, implementation) in order.into_iter().enumerate() {
         let profiler = Profiler::start(browser, "bench.html")?;
         let measured = ports::measure(browser, args, &[implementation]);
         let profiles = profiler.stop()?;
         let measured = measured?;
-        *sent.entry(implementation.to_owned()).or_default() += messages(&measured, implementation);
+        let n = messages(&measured, implementation);
+        *sent.entry(implementation.to_owned()).or_default() += n;
         let round = index / impls.len().max(1);
+        let mut run = json!({
+            "implementation": implementation,
+            "round": round,
+            "timed_us_per_message": timed(&measured, implementation),
+        });
         for (side, profile) in profiles {
             let file = dir.join(format!(
                 "chromium-{implementation}-{round}-{side}.cpuprofile"
             ));
             std::fs::write(&file, profile.to_string())
                 .map_err(|e| format!("{}: {e}", file.display()))?;
-            spent
+            let busy = spent
                 .entry((implementation.to_owned(), side))
                 .or_default()
                 .add(&profile)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
+            run[format!("{side}_busy_us_per_message")] = json!(busy / n.max(1.0));
         }
+        runs.push(run);
     }
-    let summary = summarize(&impls, &spent, &sent);
+    let mut summary = summarize(&impls, &spent, &sent);
+    summary["runs"] = Value::Array(runs);
     println!("{}", tables(&impls, &summary));
     let path = dir.join("summary.json");
     std::fs::write(&path, format!("{summary:#}\n"))
@@ -264,6 +320,17 @@ fn summarize(
                     json!({ "function": function, "script": script, "us_per_message": us / n })
                 })
                 .collect();
+            let mut totals: Vec<Value> = s
+                .totals
+                .iter()
+                .map(|((function, script), us)| {
+                    json!({ "function": function, "script": script, "us_per_message": us / n })
+                })
+                .collect();
+            totals.sort_by(|a, b| {
+                let us = |v: &Value| v["us_per_message"].as_f64().unwrap_or(0.0);
+                us(b).total_cmp(&us(a))
+            });
             let categories: serde_json::Map<String, Value> = s
                 .categories
                 .iter()
@@ -276,6 +343,7 @@ fn summarize(
                     "wall_us_per_message": s.wall_us / n,
                     "categories": categories,
                     "functions": functions,
+                    "totals": totals,
                 }),
             );
         }
@@ -338,38 +406,68 @@ fn tables(impls: &[String], summary: &Value) -> String {
             });
         }
         out.push('\n');
-        // The top functions by their largest self time in any implementation.
-        let mut best: BTreeMap<(String, String), f64> = BTreeMap::new();
-        for i in impls {
-            for f in side_summary[i.as_str()]["functions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                let key = (
-                    f["function"].as_str().unwrap_or("?").to_owned(),
-                    f["script"].as_str().unwrap_or("").to_owned(),
-                );
-                let us = f["us_per_message"].as_f64().unwrap_or(0.0);
-                let entry = best.entry(key).or_default();
-                *entry = entry.max(us);
+        for (list, what) in [("functions", "self time"), ("totals", "total time")] {
+            out += &format!("\n{what}:\n\n{}", header("function (script)"));
+            for (function, script) in top(impls, side_summary, list) {
+                let label = format!("{function} ({script})").replace('|', "\\|");
+                out += &row(&label, &|s| {
+                    let us = s[list]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|f| {
+                            f["function"] == function.as_str() && f["script"] == script.as_str()
+                        })
+                        .and_then(|f| f["us_per_message"].as_f64());
+                    Some(us.unwrap_or(0.0))
+                });
             }
         }
-        let mut top: Vec<_> = best.into_iter().collect();
-        top.sort_by(|a, b| b.1.total_cmp(&a.1));
-        out.push_str(&header("function (script)"));
-        for ((function, script), _) in top.into_iter().take(TOP) {
-            let label = format!("{function} ({script})").replace('|', "\\|");
-            out += &row(&label, &|s| {
-                let us = s["functions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|f| f["function"] == function.as_str() && f["script"] == script.as_str())
-                    .and_then(|f| f["us_per_message"].as_f64());
-                Some(us.unwrap_or(0.0))
-            });
-        }
+    }
+    out += "\n| run | implementation | timed µs per message |";
+    out += " content busy µs per message | background busy µs per message |\n|---|---|---:|---:|---:|\n";
+    for run in summary["runs"].as_array().into_iter().flatten() {
+        let us = |key: &str| {
+            run[key]
+                .as_f64()
+                .map_or("–".to_owned(), |v| format!("{v:.1}"))
+        };
+        out += &format!(
+            "| {} | {} | {} | {} | {} |\n",
+            run["round"],
+            run["implementation"].as_str().unwrap_or("?"),
+            us("timed_us_per_message"),
+            us("content_busy_us_per_message"),
+            us("background_busy_us_per_message"),
+        );
     }
     out
+}
+
+/// The `TOP` functions of `list` ("functions" or "totals") by their largest time in any
+/// implementation, "(idle)" and "(root)" left out.
+fn top(impls: &[String], side_summary: &Value, list: &str) -> Vec<(String, String)> {
+    let mut best: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for i in impls {
+        for f in side_summary[i.as_str()][list]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let function = f["function"].as_str().unwrap_or("?");
+            if function == "(idle)" || function == "(root)" {
+                continue;
+            }
+            let key = (
+                function.to_owned(),
+                f["script"].as_str().unwrap_or("").to_owned(),
+            );
+            let us = f["us_per_message"].as_f64().unwrap_or(0.0);
+            let entry = best.entry(key).or_default();
+            *entry = entry.max(us);
+        }
+    }
+    let mut top: Vec<_> = best.into_iter().collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    top.into_iter().take(TOP).map(|(key, _)| key).collect()
 }
