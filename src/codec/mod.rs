@@ -49,8 +49,9 @@ fn escape_non_ascii(text: &str) -> String {
     out
 }
 
-/// `value` as the wire text (pure Rust, so host-testable): checked, compact, ASCII-only JSON.
-pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
+/// `value` as the wire text's bytes (pure Rust, so host-testable): checked, compact, ASCII-only
+/// JSON.
+pub(crate) fn to_ascii<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, PortError> {
     // `to_vec`, not a `Serializer` over a writer: the library needs no `std` from serde_json, whose
     // io errors would add their wording to every wasm.
     let out = serde_json::to_vec(&check::checked(value)).map_err(|err| {
@@ -59,17 +60,27 @@ pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortEr
             format!("cannot encode the message: {err}"),
         )
     })?;
+    // One fast pass when the text is ASCII already (the common case; ASCII bytes are UTF-8, so no
+    // second check is needed); a rewrite otherwise.
+    if out.is_ascii() {
+        return Ok(out);
+    }
     let text = String::from_utf8(out).map_err(|_| {
         PortError::new(
             ErrorKind::NotSerializable,
             "cannot encode the message: the JSON text is not UTF-8",
         )
     })?;
-    // One fast pass when the text is ASCII already (the common case); a rewrite otherwise.
-    Ok(if text.is_ascii() {
-        text
-    } else {
-        escape_non_ascii(&text)
+    Ok(escape_non_ascii(&text).into_bytes())
+}
+
+/// [`to_ascii`] as a `String` (the native-host path, which hands the text to `JSON.parse`).
+pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
+    String::from_utf8(to_ascii(value)?).map_err(|_| {
+        PortError::new(
+            ErrorKind::NotSerializable,
+            "cannot encode the message: the JSON text is not UTF-8",
+        )
     })
 }
 
@@ -95,8 +106,7 @@ extern "C" {
 /// [`ErrorKind::NotSerializable`] when the value cannot arrive as the same value (see the module
 /// documentation); nothing has been posted then.
 pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, PortError> {
-    let text = to_text(value)?;
-    Ok(ascii_to_string(text.as_bytes()))
+    Ok(ascii_to_string(&to_ascii(value)?))
 }
 
 /// Decodes a message made by [`encode`] (in this or another browser).
