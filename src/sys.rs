@@ -80,6 +80,11 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = checkMessage)]
     pub fn check_message(value: &JsValue, limit: f64) -> Result<JsValue, JsValue>;
 
+    /// `port.postMessage(value)` if `value` passes `checkMessage` at once (0); otherwise 1 and
+    /// nothing was posted (the caller checks the long way). A throw of `postMessage` is `Err`.
+    #[wasm_bindgen(catch, js_name = postChecked)]
+    pub fn post_checked(port: &RawPort, value: &JsValue, limit: f64) -> Result<u32, JsValue>;
+
     /// Whether `value` as UTF-8 JSON is longer than `limit` bytes.
     #[wasm_bindgen(catch, js_name = jsonLongerThan)]
     pub fn json_longer_than(value: &JsValue, limit: f64) -> Result<bool, JsValue>;

@@ -115,6 +115,27 @@ fn a_long_message_is_built_in_chunks_without_loss() {
     assert_eq!(back, value);
 }
 
+/// The codec always sends ASCII, but a peer written in JS may send any JSON text: non-ASCII text,
+/// short and long (the decoder reads short ASCII text into a scratch buffer, longer text with a
+/// second call, anything else the general way), decodes to the same value.
+#[wasm_bindgen_test]
+fn any_json_text_decodes_short_long_ascii_or_not() {
+    let decode = |text: &str| webext_port::test_support::decode::<String>(JsValue::from_str(text));
+    assert_eq!(decode(r#""é😀""#).unwrap(), "é😀");
+    for length in [0, 100, 8 * 1024 - 2, 8 * 1024 - 1, 8 * 1024, 50_000] {
+        let ascii = "a".repeat(length);
+        assert_eq!(decode(&format!("\"{ascii}\"")).unwrap(), ascii, "{length}");
+        let wide = "é".repeat(length);
+        assert_eq!(decode(&format!("\"{wide}\"")).unwrap(), wide, "{length}");
+    }
+    // A lone surrogate is no Unicode scalar: it reads as U+FFFD, as wasm-bindgen reads strings.
+    let lone = js_sys::JSON::parse(r#""\"x\ud800\"""#).unwrap();
+    assert_eq!(
+        webext_port::test_support::decode::<String>(lone).unwrap(),
+        "x\u{fffd}"
+    );
+}
+
 #[wasm_bindgen_test]
 fn what_is_not_a_codec_string_is_decode_failed() {
     for value in [

@@ -86,7 +86,12 @@ pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortEr
 
 /// The wire text back to a value (pure Rust, so host-testable).
 pub(crate) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, PortError> {
-    serde_json::from_str(text).map_err(|err| {
+    from_bytes(text.as_bytes())
+}
+
+/// [`from_text`] over the text's UTF-8 bytes (serde_json checks the UTF-8 of what it reads).
+fn from_bytes<T: DeserializeOwned>(text: &[u8]) -> Result<T, PortError> {
+    serde_json::from_slice(text).map_err(|err| {
         PortError::new(
             ErrorKind::DecodeFailed,
             format!("the message does not decode: {err}"),
@@ -99,6 +104,66 @@ extern "C" {
     /// The JS string of the ASCII `bytes`, one-byte in every engine (see `src/js/codec.js`).
     #[wasm_bindgen(js_name = asciiToString)]
     fn ascii_to_string(bytes: &[u8]) -> JsValue;
+
+    /// Writes the ASCII string `value` into `into`; see `src/js/codec.js` for the return codes.
+    #[wasm_bindgen(js_name = readAscii)]
+    fn read_ascii(value: &JsValue, into: &mut [u8]) -> i32;
+}
+
+/// Bytes kept for reading small messages without an allocation: most messages fit.
+const SCRATCH: usize = 8 * 1024;
+
+thread_local! {
+    static SCRATCH_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; SCRATCH]);
+}
+
+/// What [`read_text`] found.
+enum Read<R> {
+    NotAString,
+    Parsed(R),
+}
+
+/// The first `length` bytes of `buffer` (all of it if `length` is out of range, which
+/// `readAscii` never returns).
+fn ascii_prefix(buffer: &[u8], length: i32) -> &[u8] {
+    let length = usize::try_from(length).unwrap_or(0);
+    buffer.get(..length).unwrap_or(buffer)
+}
+
+/// Hands a typed message's text to `parse`, read with as few calls into JS as possible (each costs
+/// about a microsecond on a port event): one for an ASCII string that fits the scratch buffer,
+/// which `parse` then reads in place, two for a longer one.
+fn read_text<R>(value: &JsValue, parse: impl FnOnce(&[u8]) -> R) -> Read<R> {
+    let scratch = SCRATCH_BUFFER.with(|buffer| {
+        // Taken, not borrowed: a `Deserialize` impl that decodes another message meanwhile
+        // finds it empty and allocates its own.
+        std::mem::take(&mut *buffer.borrow_mut())
+    });
+    let mut buffer = if scratch.len() == SCRATCH {
+        scratch
+    } else {
+        vec![0; SCRATCH]
+    };
+    let outcome = match read_ascii(value, &mut buffer) {
+        -1 => Read::NotAString,
+        -2 => Read::Parsed(parse(value.as_string().unwrap_or_default().as_bytes())),
+        length @ 0.. => Read::Parsed(parse(ascii_prefix(&buffer, length))),
+        too_long => {
+            // -3 - length: ask again with room for all of it.
+            let mut long = vec![0; usize::try_from(-3 - i64::from(too_long)).unwrap_or(0)];
+            match read_ascii(value, &mut long) {
+                length @ 0.. => Read::Parsed(parse(ascii_prefix(&long, length))),
+                _ => Read::Parsed(parse(value.as_string().unwrap_or_default().as_bytes())),
+            }
+        }
+    };
+    SCRATCH_BUFFER.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_empty() {
+            *slot = buffer;
+        }
+    });
+    outcome
 }
 
 /// Encodes `value` as a message: a JS string holding its JSON text.
@@ -114,14 +179,14 @@ pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, PortEr
 /// [`ErrorKind::DecodeFailed`] when `value` is not a string or its text is not a `T`.
 pub(crate) fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, PortError> {
     // Both errors carry what arrived (PortError::raw_value), so the caller can still look at it.
-    let Some(text) = value.as_string() else {
-        return Err(PortError::new(
+    match read_text(&value, from_bytes) {
+        Read::Parsed(decoded) => decoded.map_err(|err| err.with_raw_value(&value)),
+        Read::NotAString => Err(PortError::new(
             ErrorKind::DecodeFailed,
             "the message is not a typed message (a JSON string)",
         )
-        .with_raw_value(&value));
-    };
-    from_text(&text).map_err(|err| err.with_raw_value(&value))
+        .with_raw_value(&value)),
+    }
 }
 
 /// A native host speaks JSON itself: on a `connectNative` port a typed message is the JSON

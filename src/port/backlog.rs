@@ -101,6 +101,18 @@ impl Core {
 
     /// Hands one message to every listener registered now.
     fn dispatch(&self, message: JsValue) {
+        // One listener (the usual case: one callback, stream or typed view): no snapshot to
+        // allocate, and nobody earlier in this message could have removed it.
+        let only = match self.listeners.borrow().as_slice() {
+            [only] => Some(only.callback.clone()),
+            _ => None,
+        };
+        if let Some(callback) = only {
+            if let Ok(mut callback) = callback.try_borrow_mut() {
+                callback(message);
+            }
+            return;
+        }
         let snapshot: Vec<(u64, Callback)> = self
             .listeners
             .borrow()

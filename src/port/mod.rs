@@ -3,7 +3,7 @@
 //! - `core`: the state machine shared by every handle of one browser port (the one place that
 //!   reads `port.error` or `runtime.lastError`), its keep-alive rule and disconnect callbacks;
 //! - `backlog`: the early-message backlog and the dispatch of messages to Rust listeners;
-//! - `validate`: what `post` checks before the browser sees a message;
+//! - `validate` and `post`: what `post` checks before the browser sees a message, and the post path;
 //! - `guards`: [`MessageListener`], [`DisconnectListener`] and the [`Closed`] future;
 //! - `futures`: the async side, [`Messages`] (a `Stream`) and [`PortSink`] (a `Sink`);
 //! - `typed`: [`TypedPort`], serde values over the same core;
@@ -17,6 +17,7 @@ mod core;
 mod futures;
 mod guards;
 mod pagehide;
+mod post;
 mod typed;
 mod validate;
 
@@ -289,56 +290,6 @@ impl Port {
     /// ```
     pub fn sender(&self) -> Option<MessageSender> {
         MessageSender::from_js(&self.core.raw.sender())
-    }
-
-    /// Sends `message` to the other end.
-    ///
-    /// Errors, the same in every browser:
-    /// [`ErrorKind::NotSerializable`] for anything but null, booleans, finite numbers, strings,
-    /// arrays and plain objects of those (functions, symbols, BigInts, cycles, `undefined` outside an
-    /// object property, NaN, Map, Set, Date, typed arrays, class instances…), checked before anything
-    /// is sent; [`ErrorKind::MessageTooLarge`] for a message over [`MESSAGE_LIMIT`] bytes of JSON
-    /// (any port: Chromium's limit, applied in Firefox too); [`ErrorKind::Disconnected`] once either side has
-    /// disconnected; the browser's own classified error for anything else it throws.
-    ///
-    /// ```no_run
-    /// # fn demo(port: webext_port::Port) -> Result<(), webext_port::PortError> {
-    /// port.post(&wasm_bindgen::JsValue::from_str("ping"))?;
-    /// # Ok(()) }
-    /// ```
-    pub fn post(&self, message: &JsValue) -> Result<(), PortError> {
-        validate::check_message(message)?;
-        self.post_checked(message)
-    }
-
-    /// [`post`](Port::post) without the serializability walk, for values that are serializable
-    /// by construction (the codec's output). The size rule and disconnect checks still apply.
-    pub(crate) fn post_unchecked(&self, message: &JsValue) -> Result<(), PortError> {
-        validate::check_size(message)?;
-        self.post_checked(message)
-    }
-
-    /// Posts a message whose checks were done by the caller (a reconnecting port checks a frame's
-    /// size once, when it is first sent, and posts it again unchanged after a reconnect).
-    pub(crate) fn post_trusted(&self, message: &JsValue) -> Result<(), PortError> {
-        self.post_checked(message)
-    }
-
-    /// Posts a message that passed the checks.
-    fn post_checked(&self, message: &JsValue) -> Result<(), PortError> {
-        if self.core.batching.get() {
-            return self.core.enqueue(message);
-        }
-        self.core
-            .raw
-            .post_message(message)
-            .map_err(|e| error_from_js(&e))?;
-        if self.core.is_connected() {
-            Ok(())
-        } else {
-            // The browser took it, but nobody will ever receive it: say so rather than drop it.
-            Err(disconnected_error())
-        }
     }
 
     /// Calls `listener` with every message from the other end, until the returned guard is
