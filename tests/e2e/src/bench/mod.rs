@@ -8,7 +8,7 @@
 //!   edge values over real ports; `--codec-out` (target/bench-codec.json).
 //!
 //! Options: `--browsers chromium|firefox|all`, `--reps N` (port bench repetitions, ≥ 5, default
-//! 8), `--cold-reps N` (default 5), `--codec-reps N` (≥ 5, default 7), `--sizes
+//! 16), `--cold-reps N` (default 5), `--codec-reps N` (≥ 5, default 7), `--sizes
 //! BYTES:ROUND_TRIPS,…` and `--only IMPL,…` (codec bench, as before), `--cases CASE,…` (port
 //! bench cases to run, `cold_start` included; default all), `--impls IMPL,…` (port bench
 //! implementations besides raw JS; default all), `--profile DIR` (Chromium only: after the port
@@ -96,7 +96,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
         Some("firefox") => vec![Kind::Firefox],
         Some(other) => return Err(format!("--browsers: chromium, firefox or all, not {other}")),
     };
-    let reps = number(&mut values, "--reps", 8)?;
+    let reps = number(&mut values, "--reps", 16)?;
     let cold_reps = number(&mut values, "--cold-reps", 5)?;
     let codec_reps = number(&mut values, "--codec-reps", 7)?;
     let sizes = match values.remove("--sizes") {
