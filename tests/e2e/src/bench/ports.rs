@@ -38,6 +38,8 @@ const CASES: &[(&str, &str, &str, u32, u32)] = &[
     ("post_objects_100KiB", "post", "objects", 100 * 1024, 32),
     ("cpu_post_16B", "cpu", "text", 16, 50_000),
     ("cpu_receive_16B", "cpu", "text", 16, 50_000),
+    ("cpu_post_1KiB", "cpu", "text", 1024, 20_000),
+    ("cpu_receive_1KiB", "cpu", "text", 1024, 20_000),
     ("cpu_post_100KiB", "cpu", "text", 100 * 1024, 400),
     ("cpu_receive_100KiB", "cpu", "text", 100 * 1024, 400),
     ("cpu_post_objects_100KiB", "cpu", "objects", 100 * 1024, 40),
