@@ -24,6 +24,10 @@ impl Port {
     /// port.post(&wasm_bindgen::JsValue::from_str("ping"))?;
     /// # Ok(()) }
     /// ```
+    ///
+    /// [`ErrorKind::NotSerializable`]: crate::ErrorKind::NotSerializable
+    /// [`ErrorKind::MessageTooLarge`]: crate::ErrorKind::MessageTooLarge
+    /// [`ErrorKind::Disconnected`]: crate::ErrorKind::Disconnected
     pub fn post(&self, message: &JsValue) -> Result<(), PortError> {
         if self.post_at_once(message)? {
             return Ok(());
