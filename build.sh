@@ -2,9 +2,11 @@
 # ./build.sh        install what is missing, build the wasm package and the demo extension in dist/
 #                   (and the examples: dist-minimal/, dist-native-example/)
 # ./build.sh test   the same, then every test layer, then a pass/fail summary
-# ./build.sh bench [chromium|firefox|all [OPTIONS]]   the same build, then the bench extension (dist-bench/) in
-#                   headless Chromium and Firefox: target/bench.json (ports: raw JS, webext-port,
-#                   JS peers), target/bench-codec.json (codecs), Markdown tables
+# ./build.sh bench [chromium|firefox|all [OPTIONS]]   the same build, then the bench extension
+#                   (dist-bench/) in headless Chromium and Firefox: target/bench.json (ports: raw
+#                   JS, webext-port, JS peers), target/bench-codec.json (codecs), Markdown tables;
+#                   OPTIONS: --cases C,… --impls I,… --reps N --no-codec --profile DIR (see
+#                   docs/performance.md)
 # ./build.sh size   the minimal example (dist-minimal/), then target/size.json and the 20 KiB budget check
 # ./build.sh run [chromium|firefox]   builds if needed, then the demo in a browser (headed when
 #                   $DISPLAY or $WAYLAND_DISPLAY is set) with a test page and the ports page open;
