@@ -138,7 +138,7 @@ EOF
 
 # ---------------------------------------------------------------- size (examples/minimal, target/size.json)
 SIZE_BUDGET=20480 # bytes, gzip -9: the minimal typed content script, wasm + JS glue (issue 10's target)
-# Not met yet (41,192 B measured with batching and the orphaned-context checks; docs/performance.md says what is left).
+# Not met yet (42,559 B measured with the one-call post and typed read; docs/performance.md says what is left).
 # Until it is, the test run guards against growth: the minimal typed content script may not pass this bound.
 SIZE_GUARD=42600
 TOOLS="$ROOT/target/tools"

@@ -81,9 +81,15 @@ extern "C" {
     pub fn check_message(value: &JsValue, limit: f64) -> Result<JsValue, JsValue>;
 
     /// `port.postMessage(value)` if `value` passes `checkMessage` at once (0); otherwise 1 and
-    /// nothing was posted (the caller checks the long way). A throw of `postMessage` is `Err`.
+    /// nothing was posted (for an object, [`take_verdict`] says why). A throw of `postMessage` is
+    /// `Err`.
     #[wasm_bindgen(catch, js_name = postChecked)]
     pub fn post_checked(port: &RawPort, value: &JsValue, limit: f64) -> Result<u32, JsValue>;
+
+    /// What `postChecked` found in the object it did not post: `checkMessage`'s answer, or `Err`
+    /// with what a getter threw.
+    #[wasm_bindgen(catch, js_name = takeVerdict)]
+    pub fn take_verdict() -> Result<JsValue, JsValue>;
 
     /// Whether `value` as UTF-8 JSON is longer than `limit` bytes.
     #[wasm_bindgen(catch, js_name = jsonLongerThan)]

@@ -1181,6 +1181,58 @@ in_both_browsers! {
         assert_eq!(get(&counted, "reads").as_f64(), Some(2.0));
     }
 
+    /// A refused message is read once, as a posted one is: the reason comes from the one walk
+    /// that refused it (a getter that answered differently on a second read cannot change the
+    /// outcome), and a post made from inside a getter, while the outer message is being checked,
+    /// leaves the outer check intact.
+    async fn a_refused_message_is_read_once(fake) {
+        let port = runtime::connect(&ConnectInfo::named("once")).unwrap();
+        let remote = fake.last_remote();
+        let refused = js(
+            "const o = { reads: 0 }; Object.defineProperty(o, 'v', { enumerable: true, \
+             get() { o.reads += 1; return o.reads === 1 ? new Map() : 1; } }); return o;",
+        );
+        let err = port.post(&refused).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotSerializable, "{err}");
+        assert!(err.message().contains("a Map at message.v"), "{err}");
+        assert_eq!(get(&refused, "reads").as_f64(), Some(1.0), "read once");
+        let throws_once = js(
+            "const o = { reads: 0 }; Object.defineProperty(o, 'v', { enumerable: true, \
+             get() { o.reads += 1; if (o.reads === 1) throw new Error('first read'); return 1; } }); \
+             return o;",
+        );
+        let err = port.post(&throws_once).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotSerializable, "{err}");
+        assert!(err.message().contains("throws when read (first read)"), "{err}");
+        assert_eq!(get(&throws_once, "reads").as_f64(), Some(1.0), "read once");
+
+        // A getter that posts: the nested check runs inside the outer one.
+        let other = runtime::connect(&ConnectInfo::named("nested")).unwrap();
+        let nested_remote = fake.last_remote();
+        let inner = other.clone();
+        let getter = Closure::<dyn FnMut() -> JsValue>::new(move || {
+            let sent = inner.post(&object(&[("inner", 1.into())])).is_ok();
+            JsValue::from(sent)
+        });
+        let outer = js("return { first: [1, 2] };");
+        let descriptor = object(&[("enumerable", true.into()), ("get", getter.as_ref().clone())]);
+        Object::define_property(outer.unchecked_ref::<Object>(), &"posts".into(), descriptor.unchecked_ref::<Object>());
+        js_sys::Reflect::set(&outer, &"last".into(), &js("return new Set();")).unwrap();
+        let err = port.post(&outer).unwrap_err();
+        assert!(err.message().contains("a Set at message.last"), "{err}");
+        let good = js("return { first: [1, 2] };");
+        Object::define_property(good.unchecked_ref::<Object>(), &"posts".into(), descriptor.unchecked_ref::<Object>());
+        port.post(&good).unwrap();
+        fake.settle().await;
+        assert_eq!(received(&remote), [r#"{"first":[1,2],"posts":true}"#]);
+        assert_eq!(
+            received(&nested_remote),
+            [r#"{"inner":1}"#, r#"{"inner":1}"#, r#"{"inner":1}"#],
+            "one post per read of the getter: the outer walks (refused, posted) and the browser's copy"
+        );
+        drop(getter);
+    }
+
     /// Chromium's current wording for the limit (and the older one) classify as MessageTooLarge:
     /// when the browser throws it, the library reports that kind.
     async fn browser_size_wordings_are_message_too_large(fake) {

@@ -123,11 +123,10 @@ enum Read<R> {
     Parsed(R),
 }
 
-/// The first `length` bytes of `buffer` (all of it if `length` is out of range, which
-/// `readAscii` never returns).
-fn ascii_prefix(buffer: &[u8], length: i32) -> &[u8] {
-    let length = usize::try_from(length).unwrap_or(0);
-    buffer.get(..length).unwrap_or(buffer)
+/// The first `length` bytes of `buffer`, `None` if `length` is out of range (which `readAscii`
+/// never returns; the caller then reads the string the general way).
+fn ascii_prefix(buffer: &[u8], length: i32) -> Option<&[u8]> {
+    buffer.get(..usize::try_from(length).ok()?)
 }
 
 /// Hands a typed message's text to `parse`, read with as few calls into JS as possible (each costs
@@ -144,17 +143,22 @@ fn read_text<R>(value: &JsValue, parse: impl FnOnce(&[u8]) -> R) -> Read<R> {
     } else {
         vec![0; SCRATCH]
     };
+    let general = || value.as_string().unwrap_or_default();
     let outcome = match read_ascii(value, &mut buffer) {
         -1 => Read::NotAString,
-        -2 => Read::Parsed(parse(value.as_string().unwrap_or_default().as_bytes())),
-        length @ 0.. => Read::Parsed(parse(ascii_prefix(&buffer, length))),
+        length @ 0.. => Read::Parsed(match ascii_prefix(&buffer, length) {
+            Some(text) => parse(text),
+            None => parse(general().as_bytes()),
+        }),
+        -2 => Read::Parsed(parse(general().as_bytes())),
         too_long => {
             // -3 - length: ask again with room for all of it.
             let mut long = vec![0; usize::try_from(-3 - i64::from(too_long)).unwrap_or(0)];
-            match read_ascii(value, &mut long) {
-                length @ 0.. => Read::Parsed(parse(ascii_prefix(&long, length))),
-                _ => Read::Parsed(parse(value.as_string().unwrap_or_default().as_bytes())),
-            }
+            let length = read_ascii(value, &mut long);
+            Read::Parsed(match ascii_prefix(&long, length) {
+                Some(text) => parse(text),
+                None => parse(general().as_bytes()),
+            })
         }
     };
     SCRATCH_BUFFER.with(|slot| {

@@ -140,9 +140,11 @@ export function jsonLongerThan(value, limit) {
 // An untyped post in one call from wasm: the check of checkMessage, then port.postMessage. Each
 // wasm <-> JS crossing costs about a microsecond when a port event runs it (a CPU profile of the
 // round trip, docs/performance.md), and checking and posting separately took five.
-// Returns 0 when the message was checked and posted. Otherwise nothing was posted and the caller
-// checks the message the long way, which says why (or, for a message only possibly over `limit`,
-// measures it exactly and posts): 1. A throw of port.postMessage itself propagates.
+// Returns 0 when the message was checked and posted. Otherwise nothing was posted, 1: for an
+// object, what checkMessage found (its reason, its size bound, or what a getter threw) waits in
+// `verdict` for takeVerdict, so that the caller reports it without reading the message again (a
+// getter runs once per post, as the browser would run it); for anything else the caller checks
+// the value itself (no getters there). A throw of port.postMessage itself propagates.
 export function postChecked(port, message, limit) {
   switch (typeof message) {
     case "string":
@@ -153,17 +155,41 @@ export function postChecked(port, message, limit) {
     case "number":
       if (!Number.isFinite(message)) return 1;
       break;
-    case "object":
+    case "object": {
       if (message === null) break;
+      let found;
       try {
-        if (walk(message, limit, null) !== null) return 1;
-      } catch {
-        return 1; // a getter or Proxy threw: the long way reports it
+        found = checkMessage(message, limit);
+      } catch (e) {
+        verdict = new Thrown(e);
+        return 1;
+      }
+      if (found !== null) {
+        verdict = found;
+        return 1;
       }
       break;
+    }
     default:
       return 1;
   }
   port.postMessage(message);
   return 0;
+}
+
+// What postChecked found in the object it did not post, as checkMessage would return it (or
+// throw it). Taken once: the caller asks right after postChecked returned 1.
+export function takeVerdict() {
+  const found = verdict;
+  verdict = null;
+  if (found instanceof Thrown) throw found.error;
+  return found;
+}
+
+let verdict = null;
+
+class Thrown {
+  constructor(error) {
+    this.error = error;
+  }
 }

@@ -8,6 +8,15 @@ use crate::namespace::error_from_js;
 use crate::sys;
 use wasm_bindgen::JsValue;
 
+/// What [`Port::post_at_once`] did.
+enum AtOnce {
+    Posted,
+    /// Not posted: the message needs the long check.
+    Refused,
+    /// Not tried: a batched port queues messages instead.
+    Batching,
+}
+
 impl Port {
     /// Sends `message` to the other end.
     ///
@@ -29,38 +38,49 @@ impl Port {
     /// [`ErrorKind::MessageTooLarge`]: crate::ErrorKind::MessageTooLarge
     /// [`ErrorKind::Disconnected`]: crate::ErrorKind::Disconnected
     pub fn post(&self, message: &JsValue) -> Result<(), PortError> {
-        if self.post_at_once(message)? {
-            return Ok(());
+        match self.post_at_once(message)? {
+            AtOnce::Posted => return Ok(()),
+            AtOnce::Refused => validate::check_refused(message)?,
+            AtOnce::Batching => validate::check_message(message)?,
         }
-        validate::check_message(message)?;
         self.post_checked(message)
     }
 
-    /// The common case in one call into JS (`postChecked` in `src/js/serializable.js`): `true`
-    /// when the message was checked and posted; `false` when nothing was posted and the caller
-    /// checks the long way, which says why (or measures a message that may be over the limit).
-    /// Each wasm ↔ JS crossing costs about a microsecond on a port event (docs/performance.md,
-    /// "Where the time goes"); checking and posting separately took five.
-    fn post_at_once(&self, message: &JsValue) -> Result<bool, PortError> {
+    /// The common case in one call into JS (`postChecked` in `src/js/serializable.js`): checked
+    /// and posted, or refused, and then nothing was posted and the caller checks the long way,
+    /// which says why (or measures a message that may be over the limit). Each wasm ↔ JS crossing
+    /// costs about a microsecond on a port event (docs/performance.md, "Where the time goes");
+    /// checking and posting separately took five.
+    fn post_at_once(&self, message: &JsValue) -> Result<AtOnce, PortError> {
         if self.core.batching.get() {
-            return Ok(false);
+            return Ok(AtOnce::Batching);
         }
         let posted = sys::post_checked(&self.core.raw, message, MESSAGE_LIMIT as f64)
             .map_err(|e| error_from_js(&e))?;
         if posted == 0 {
             self.after_post()?;
+            Ok(AtOnce::Posted)
+        } else {
+            Ok(AtOnce::Refused)
         }
-        Ok(posted == 0)
     }
 
-    /// [`post`](Port::post) without the serializability walk, for values that are serializable
-    /// by construction (the codec's output). The size rule and disconnect checks still apply.
+    /// [`post`](Port::post) for values that are serializable by construction (the codec's
+    /// output, RPC and port-set envelopes): only the size rule and the disconnect checks can
+    /// refuse them.
     pub(crate) fn post_unchecked(&self, message: &JsValue) -> Result<(), PortError> {
-        // A typed message is a string: the fast path checks only its size bound.
-        if self.post_at_once(message)? {
-            return Ok(());
+        // The one call checks a string (a typed message) by its length alone, and walks an object
+        // (a native port's JSON value, an envelope), which is cheaper than the exact measure
+        // `check_size` would make of it; neither walk can refuse them for anything but size.
+        match self.post_at_once(message)? {
+            AtOnce::Posted => return Ok(()),
+            AtOnce::Refused => {
+                // Only the size can refuse it; what the walk found is not needed.
+                let _ = sys::take_verdict();
+                validate::check_size(message)?;
+            }
+            AtOnce::Batching => validate::check_size(message)?,
         }
-        validate::check_size(message)?;
         self.post_checked(message)
     }
 

@@ -1,7 +1,8 @@
 //! [`TypedPort`]: serde values over a [`Port`], on the same core as the untyped API.
 //!
 //! Outgoing values are encoded by `crate::codec` and posted without the serializability walk
-//! (the codec's output is serializable by construction); incoming messages are decoded per
+//! (the codec's output, a string, is serializable by construction; a native port's JSON value
+//! is walked like any post, which is cheaper than measuring its size); incoming messages are decoded per
 //! listener, and one that does not decode is an `Err` to that listener, never a disconnect.
 
 use super::futures::{poll_ready, Messages};

@@ -1,8 +1,9 @@
 //! What [`Port::post`](crate::Port::post) checks before the browser sees a message, so that the
 //! same value has the same outcome in Chromium (JSON) and Firefox (structured clone).
 //!
-//! Typed posts skip the walk of [`check_message`]: the codec's output is serializable by
-//! construction; they still pass [`check_size`].
+//! Typed posts skip the walk of [`check_message`] when the codec's output is a string (it is
+//! serializable by construction; it still passes [`check_size`]); a native port's typed value is
+//! a JSON object made by `JSON.parse`, which the walk of `post` checks like any other.
 
 use crate::error::{ErrorKind, PortError};
 use crate::namespace::error_from_js;
@@ -43,9 +44,25 @@ fn too_large() -> PortError {
 /// messages over [`MESSAGE_LIMIT`]. The size bound is summed during the same walk, so a message
 /// that is obviously small never pays for a `JSON.stringify`.
 pub(crate) fn check_message(message: &JsValue) -> Result<(), PortError> {
+    check_with(message, || {
+        sys::check_message(message, MESSAGE_LIMIT as f64)
+    })
+}
+
+/// [`check_message`] for a message `postChecked` just refused: an object's verdict is the one
+/// that call found (`sys::take_verdict`), so nothing in the message is read twice.
+pub(crate) fn check_refused(message: &JsValue) -> Result<(), PortError> {
+    check_with(message, sys::take_verdict)
+}
+
+/// The rules of [`check_message`], with `verdict` giving `checkMessage`'s answer for an object.
+fn check_with(
+    message: &JsValue,
+    verdict: impl FnOnce() -> Result<JsValue, JsValue>,
+) -> Result<(), PortError> {
     let why = if message.is_object() {
         // A getter or Proxy that throws while being read cannot be sent either.
-        match sys::check_message(message, MESSAGE_LIMIT as f64) {
+        match verdict() {
             // A number: the walk's size bound is over the limit; measure exactly.
             Ok(verdict) if verdict.as_f64().is_some() => return check_length(message),
             Ok(verdict) => verdict.as_string(),

@@ -121,8 +121,9 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
         .remove("--cases")
         .map(|list| list.split(',').map(str::to_owned).collect());
     let impls = values.remove("--impls").map(|list| {
+        // Raw JS always runs, once: every ratio is against it.
         std::iter::once("raw".to_owned())
-            .chain(list.split(',').map(str::to_owned))
+            .chain(list.split(',').filter(|i| *i != "raw").map(str::to_owned))
             .collect()
     });
     let profile = values.remove("--profile").map(PathBuf::from);
