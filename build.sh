@@ -330,7 +330,10 @@ wasm_tests() { # wasm_tests BROWSER: layer 2 in one browser, one wasm-pack run p
   # test that fails, or a page that hangs twice, still fails the layer. It happened once more with
   # a file alone (web.rs, 2026-11-25: a browser process and a GPU process, no renderer at all);
   # webdriver.json now gives the runner's Chromium the flags the end-to-end layer uses and that
-  # never hung there (--disable-gpu …): a hypothesis, not yet a proven cause.
+  # never hung there (--disable-gpu …): a hypothesis, not yet a proven cause. It hung once more
+  # (2026-11-25, web.rs, the page at "Loading scripts...", ChromeDriver: "Timed out receiving
+  # message from renderer: 299.97"): webdriver.json now also sets the page-load timeout, which
+  # bounds that wait, to 120 s, so a hung first try costs 2 minutes instead of 5.
   local file name log status=0 failed=0
   for file in tests/*.rs; do
     name=$(basename "$file" .rs)
