@@ -25,7 +25,10 @@ let depth = 0;
 let onPath = null;
 
 function walk(value, limit, path) {
-  const saved = [bound, depth, onPath];
+  // Saved in locals, not an array: no allocation per post.
+  const savedBound = bound;
+  const savedDepth = depth;
+  const savedPath = onPath;
   bound = 0;
   depth = 0;
   onPath = path;
@@ -38,7 +41,9 @@ function walk(value, limit, path) {
     throw e;
   } finally {
     total = bound;
-    [bound, depth, onPath] = saved;
+    bound = savedBound;
+    depth = savedDepth;
+    onPath = savedPath;
   }
   if (why) {
     // [what, note, innermost step, …, outermost step]
