@@ -37,6 +37,7 @@ impl Server {
     /// # }
     /// ```
     pub fn forget(self) {
+        // Bounded: a forgotten message listener is freed when the port disconnects.
         self.listener.forget();
     }
 
