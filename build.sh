@@ -140,7 +140,7 @@ EOF
 SIZE_BUDGET=20480 # bytes, gzip -9: the minimal typed content script, wasm + JS glue (issue 10's target)
 # Not met yet (42,731 B measured with the one-call post, typed read and read-once refusals; docs/performance.md says what is left).
 # Until it is, the test run guards against growth: the minimal typed content script may not pass this bound.
-SIZE_GUARD=42800
+SIZE_GUARD=29600
 TOOLS="$ROOT/target/tools"
 
 size_tools() { # wasm-opt (npm binaryen: Debian's is too old, wasm-pack cannot download one) and terser, project-local

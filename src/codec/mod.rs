@@ -17,66 +17,44 @@
 //! - [`decode`] reads the string back with serde_json; anything else is
 //!   [`ErrorKind::DecodeFailed`].
 
-mod check;
+mod error;
+mod probe;
+mod read;
+mod write;
+
+pub(crate) use error::Error;
 
 use crate::error::{ErrorKind, PortError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// The deepest nesting of arrays and objects the reader accepts, and so the writer sends: serde_json's
+/// limit (127 nested arrays, structs or newtype variants; 63 tuple or struct variants, each an
+/// object holding an array or object), kept so that the text stays readable by serde_json too.
+const MAX_DEPTH: usize = 127;
 
-/// `text` (JSON) with every non-ASCII character written as `\uXXXX` (surrogate pairs beyond the
-/// BMP). serde_json writes non-ASCII only inside strings, where the escape means the same character.
-fn escape_non_ascii(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 4);
-    let mut rest = text;
-    while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
-        out.push_str(&rest[..at]);
-        let Some(ch) = rest[at..].chars().next() else {
-            break;
-        };
-        let mut units = [0u16; 2];
-        for &mut unit in ch.encode_utf16(&mut units) {
-            out.push_str("\\u");
-            for shift in [12u16, 8, 4, 0] {
-                out.push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
-            }
-        }
-        rest = &rest[at + ch.len_utf8()..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// `value` as the wire text's bytes (pure Rust, so host-testable): checked, compact, ASCII-only
-/// JSON.
-pub(crate) fn to_ascii<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, PortError> {
-    // `to_vec`, not a `Serializer` over a writer: the library needs no `std` from serde_json, whose
-    // io errors would add their wording to every wasm.
-    let out = serde_json::to_vec(&check::checked(value)).map_err(|err| {
+/// `value` as the wire text's bytes, `js_numbers` for a native host (see [`write::Writer`]).
+fn write_text<T: Serialize + ?Sized>(value: &T, js_numbers: bool) -> Result<Vec<u8>, PortError> {
+    let mut writer = write::Writer::new(js_numbers);
+    value.serialize(&mut writer).map_err(|err| {
         PortError::new(
             ErrorKind::NotSerializable,
             format!("cannot encode the message: {err}"),
         )
     })?;
-    // One fast pass when the text is ASCII already (the common case; ASCII bytes are UTF-8, so no
-    // second check is needed); a rewrite otherwise.
-    if out.is_ascii() {
-        return Ok(out);
-    }
-    let text = String::from_utf8(out).map_err(|_| {
-        PortError::new(
-            ErrorKind::NotSerializable,
-            "cannot encode the message: the JSON text is not UTF-8",
-        )
-    })?;
-    Ok(escape_non_ascii(&text).into_bytes())
+    Ok(writer.out)
 }
 
-/// [`to_ascii`] as a `String` (the native-host path, which hands the text to `JSON.parse`).
-pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
-    String::from_utf8(to_ascii(value)?).map_err(|_| {
+/// `value` as the wire text's bytes (pure Rust, so host-testable): checked, compact, ASCII-only
+/// JSON.
+pub(crate) fn to_ascii<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, PortError> {
+    write_text(value, false)
+}
+
+/// The ASCII bytes the writer made, as a `String`.
+fn ascii_string(bytes: Vec<u8>) -> Result<String, PortError> {
+    String::from_utf8(bytes).map_err(|_| {
         PortError::new(
             ErrorKind::NotSerializable,
             "cannot encode the message: the JSON text is not UTF-8",
@@ -84,19 +62,31 @@ pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortEr
     })
 }
 
-/// The wire text back to a value (pure Rust, so host-testable).
-pub(crate) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, PortError> {
-    from_bytes(text.as_bytes())
+/// [`to_ascii`] as a `String` (tests and the edge table).
+#[cfg(any(test, feature = "test-support"))]
+pub(crate) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
+    ascii_string(to_ascii(value)?)
 }
 
-/// [`from_text`] over the text's UTF-8 bytes (serde_json checks the UTF-8 of what it reads).
-fn from_bytes<T: DeserializeOwned>(text: &[u8]) -> Result<T, PortError> {
-    serde_json::from_slice(text).map_err(|err| {
+/// The wire text back to a value (pure Rust, so host-testable).
+pub(crate) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, PortError> {
+    read::from_str(text).map_err(|err| {
         PortError::new(
             ErrorKind::DecodeFailed,
             format!("the message does not decode: {err}"),
         )
     })
+}
+
+/// [`from_text`] over bytes read from a JS string (ASCII, or the UTF-8 of a Rust `String`).
+fn from_bytes<T: DeserializeOwned>(text: &[u8]) -> Result<T, PortError> {
+    match std::str::from_utf8(text) {
+        Ok(text) => from_text(text),
+        Err(_) => Err(PortError::new(
+            ErrorKind::DecodeFailed,
+            "the message does not decode: it is not UTF-8",
+        )),
+    }
 }
 
 #[wasm_bindgen(module = "/src/js/codec.js")]
@@ -197,7 +187,7 @@ pub(crate) fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, PortError
 /// *value* (the browser writes it as the host's JSON), not its text in a string. What a JS value
 /// cannot carry exactly (integers beyond 2^53, `-0.0`) is refused before anything is posted.
 pub(crate) fn encode_json_value<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, PortError> {
-    let text = check::js_numbers(|| to_text(value))?;
+    let text = ascii_string(write_text(value, true)?)?;
     js_sys::JSON::parse(&text).map_err(|_| {
         PortError::new(
             ErrorKind::NotSerializable,
@@ -245,5 +235,7 @@ pub(crate) fn decode_for<T: DeserializeOwned>(
     }
 }
 
+#[cfg(test)]
+mod differential_tests;
 #[cfg(test)]
 mod tests;

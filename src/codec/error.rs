@@ -1,0 +1,78 @@
+//! The codec's own error: one sentence, no position, and no float or `{:?}` formatting, whose code
+//! (`core::fmt`'s float printer, Unicode printability tables) would otherwise ship in every typed
+//! wasm only to describe a failure.
+
+use serde::de::{self, Expected, Unexpected};
+use serde::ser;
+use std::fmt;
+
+/// Why a value did not encode or a text did not decode; the codec wraps it in a `PortError`.
+#[derive(Debug)]
+pub(crate) struct Error(String);
+
+impl Error {
+    pub(super) fn new(message: impl Into<String>) -> Self {
+        Error(message.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        Error(message.to_string())
+    }
+}
+
+/// What arrived, said without formatting a float (the number is in the message's raw value) or
+/// debug-escaping a string.
+struct Found<'a>(Unexpected<'a>);
+
+impl fmt::Display for Found<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Unexpected::Bool(value) => write!(f, "boolean `{value}`"),
+            Unexpected::Unsigned(value) => write!(f, "integer `{value}`"),
+            Unexpected::Signed(value) => write!(f, "integer `{value}`"),
+            Unexpected::Float(_) => f.write_str("a floating point number"),
+            Unexpected::Char(value) => write!(f, "character `{value}`"),
+            Unexpected::Str(value) => write!(f, "string \"{value}\""),
+            Unexpected::Bytes(_) => f.write_str("byte array"),
+            Unexpected::Unit => f.write_str("null"),
+            Unexpected::Option => f.write_str("Option value"),
+            Unexpected::NewtypeStruct => f.write_str("newtype struct"),
+            Unexpected::Seq => f.write_str("sequence"),
+            Unexpected::Map => f.write_str("map"),
+            Unexpected::Enum => f.write_str("enum"),
+            Unexpected::UnitVariant => f.write_str("unit variant"),
+            Unexpected::NewtypeVariant => f.write_str("newtype variant"),
+            Unexpected::TupleVariant => f.write_str("tuple variant"),
+            Unexpected::StructVariant => f.write_str("struct variant"),
+            Unexpected::Other(other) => f.write_str(other),
+        }
+    }
+}
+
+impl de::Error for Error {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        Error(message.to_string())
+    }
+    fn invalid_type(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
+        Error(format!(
+            "invalid type: {}, expected {expected}",
+            Found(found)
+        ))
+    }
+    fn invalid_value(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
+        Error(format!(
+            "invalid value: {}, expected {expected}",
+            Found(found)
+        ))
+    }
+}
