@@ -7,14 +7,14 @@
 //!
 //! - [`encode`] refuses (before anything is posted, [`ErrorKind::NotSerializable`]) what JSON text
 //!   cannot bring back: non-finite floats, `Some(x)` where `x` is written as `null`, arrays/objects
-//!   nested deeper than serde_json reads back (127), map keys that are not strings, integers,
-//!   floats, bools or chars (serde_json), and any error of the value's own `Serialize`.
+//!   nested deeper than the reader reads back (127, as serde_json), map keys that are not strings,
+//!   integers, floats, bools or chars, and any error of the value's own `Serialize`.
 //! - The text escapes every non-ASCII character (`\uXXXX`, surrogate pairs beyond the BMP), so it
 //!   is ASCII and its JS string can be one-byte: in Firefox it is built with `String.fromCharCode`
 //!   (Latin1), because Firefox posts the two-byte string `TextDecoder` (and so wasm-bindgen) makes
 //!   ~2.4 × slower (PORT-BEHAVIOUR.md, A2); elsewhere with `TextDecoder`, which V8 already makes
 //!   one-byte for ASCII and which is ~60 × faster there (`src/js/codec.js`).
-//! - [`decode`] reads the string back with serde_json; anything else is
+//! - [`decode`] reads the string back with the codec's own reader; anything else is
 //!   [`ErrorKind::DecodeFailed`].
 
 mod error;

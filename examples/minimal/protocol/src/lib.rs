@@ -1,7 +1,7 @@
 //! The messages of the minimal example, in their own crate so that the content script and the
 //! background (two wasm packages) agree on them at compile time.
 //!
-//! No floats on purpose: a message type without `f32`/`f64` lets the linker drop serde_json's
+//! No floats on purpose: a message type without `f32`/`f64` lets the linker drop the codec's
 //! float parsing and printing from the content script (see docs/performance.md, "Size").
 
 use serde::{Deserialize, Serialize};
