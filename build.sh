@@ -322,6 +322,16 @@ run_layer() { # run_layer NAME LOG COMMAND...: runs it, keeps its output in LOG,
   record "$name" $(counts "$log") "$status"
 }
 
+never_loaded() { # never_loaded LOG: the runner's test page never loaded, so no test ran
+  # Chromium: the runner says "Failed to detect test as having been run". Firefox (2026-12-04,
+  # web.rs, once in a full run): Marionette sat ~60 s on the navigation, then the runner's
+  # "webdriver POST /session/<id>/url request failed" (http status 500) before "running N tests".
+  ! grep -q "test result: FAILED" "$1" && {
+    grep -q "Failed to detect test as having been run" "$1" ||
+      { grep -q "webdriver POST /session/[^ ]*/url request failed" "$1" && ! grep -q "^running [0-9]* tests" "$1"; }
+  }
+}
+
 wasm_tests() { # wasm_tests BROWSER: layer 2 in one browser, one wasm-pack run per tests/*.rs file
   # One run per file: in one run of every file, headless Chromium on this 2-core machine sometimes
   # never finished loading the last test page (ChromeDriver: "Timed out receiving message from
@@ -344,8 +354,7 @@ wasm_tests() { # wasm_tests BROWSER: layer 2 in one browser, one wasm-pack run p
     status=0
     wasm-pack test --headless "--$1" --test "$name" >"$log" 2>&1 || status=$?
     local try=1
-    while [ "$status" != 0 ] && [ "$try" -lt 3 ] && grep -q "Failed to detect test as having been run" "$log" &&
-      ! grep -q "test result: FAILED" "$log"; do
+    while [ "$status" != 0 ] && [ "$try" -lt 3 ] && never_loaded "$log"; do
       try=$((try + 1))
       echo "layer 2 ($1, $name): the test page never loaded (no test ran); try $try of 3 (previous: $log)"
       log=target/test-logs/wasm-$1-$name.try$try.log
