@@ -20,6 +20,7 @@
 mod error;
 mod probe;
 mod read;
+mod swar;
 mod write;
 
 pub(crate) use error::Error;

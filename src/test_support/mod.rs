@@ -120,3 +120,8 @@ pub fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, PortError> {
 pub fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
     crate::codec::to_text(value)
 }
+
+/// The library's wire text back to a value (pure Rust).
+pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, PortError> {
+    crate::codec::from_text(text)
+}

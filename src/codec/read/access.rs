@@ -20,18 +20,18 @@ impl Elements<'_, '_> {
         match reader.next_token() {
             Some(found) if found == close => return Ok(false),
             None => return Err(ended("`,` or the end of the array/object")),
-            _ => {}
-        }
-        if !self.first {
-            reader.expect(b',', "`,`")?;
-            if reader.next_token() == Some(close) {
-                return Err(Error::new(format!(
-                    "a trailing comma at byte {}",
-                    reader.at
-                )));
+            Some(b',') if !self.first => {
+                reader.at += 1;
+                if reader.next_token() == Some(close) {
+                    return Err(Error::new(format!(
+                        "a trailing comma at byte {}",
+                        reader.at
+                    )));
+                }
             }
+            Some(_) if !self.first => return Err(reader.unexpected("`,`")),
+            Some(_) => self.first = false,
         }
-        self.first = false;
         Ok(true)
     }
 

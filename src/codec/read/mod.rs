@@ -19,6 +19,7 @@ mod access;
 mod deserializer;
 mod number;
 
+use super::swar::skip_plain;
 use super::{Error, MAX_DEPTH};
 use access::Elements;
 use number::{scan_number, Number};
@@ -158,6 +159,7 @@ impl<'de> Reader<'de> {
         let mut owned: Option<String> = None;
         let mut run = self.at;
         loop {
+            self.at = skip_plain(bytes, self.at, false);
             let Some(&byte) = bytes.get(self.at) else {
                 return Err(ended("the end of a string"));
             };
@@ -243,6 +245,7 @@ impl<'de> Reader<'de> {
     fn skip_string(&mut self) -> Result<(), Error> {
         self.at += 1;
         loop {
+            self.at = skip_plain(self.text.as_bytes(), self.at, false);
             let Some(byte) = self.peek() else {
                 return Err(ended("the end of a string"));
             };

@@ -72,10 +72,23 @@ impl Number<'_> {
         if !self.integer {
             return None;
         }
-        let digits = self.text.trim_start_matches('-');
-        digits.bytes().try_fold(0u64, |value, digit| {
-            value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
-        })
+        let digits = self.text.as_bytes();
+        let digits = digits.get(usize::from(self.negative)..).unwrap_or_default();
+        let value = |digits: &[u8]| {
+            digits
+                .iter()
+                .fold(0u64, |value, digit| value * 10 + u64::from(digit - b'0'))
+        };
+        // Up to 19 digits cannot overflow; only a 20-digit number needs the checked last step
+        // (a checked 64-bit multiply is a 128-bit multiply in wasm: 3.5% of reading the
+        // object-heavy bench message, by profile).
+        match digits.split_last() {
+            Some((&last, head)) if digits.len() == 20 => value(head)
+                .checked_mul(10)?
+                .checked_add(u64::from(last - b'0')),
+            _ if digits.len() < 20 => Some(value(digits)),
+            _ => None,
+        }
     }
 
     /// As serde_json reads an integer: `u64`, or `i64` when negative; `None` for what it reads as

@@ -19,6 +19,7 @@
 mod key;
 
 use super::probe::is_null;
+use super::swar::skip_plain;
 use super::{Error, MAX_DEPTH};
 use key::KeyWriter;
 use serde::ser::{self, Serialize};
@@ -101,10 +102,15 @@ impl Writer {
     /// `text` as a JSON string: escapes as serde_json does, and every non-ASCII character as
     /// `\uXXXX` (a surrogate pair beyond the BMP), so the text stays ASCII.
     fn string(&mut self, text: &str) {
+        self.out.reserve(text.len() + 2);
         self.out.push(b'"');
         let mut run = 0;
         let bytes = text.as_bytes();
-        for (at, &byte) in bytes.iter().enumerate() {
+        let mut at = 0;
+        loop {
+            at = skip_plain(bytes, at, true);
+            let Some(&byte) = bytes.get(at) else { break };
+            at += 1;
             let short = match byte {
                 b'"' => b'"',
                 b'\\' => b'\\',
@@ -119,15 +125,15 @@ impl Writer {
                 _ => 0,
             };
             self.out
-                .extend_from_slice(bytes.get(run..at).unwrap_or_default());
-            run = at + 1;
+                .extend_from_slice(bytes.get(run..at - 1).unwrap_or_default());
+            run = at;
             match short {
                 0 => {
                     // Only a character's first byte starts an escape; its other bytes are skipped.
                     if byte & 0xc0 == 0x80 {
                         continue;
                     }
-                    if let Some(ch) = text.get(at..).and_then(|rest| rest.chars().next()) {
+                    if let Some(ch) = text.get(at - 1..).and_then(|rest| rest.chars().next()) {
                         let mut units = [0u16; 2];
                         for &mut unit in ch.encode_utf16(&mut units) {
                             self.unit_escape(unit);
