@@ -12,17 +12,36 @@ use std::fmt;
 /// results small. Measured in V8 (Node 20, wasm, opt-level 3): reading the object-heavy bench
 /// message took 1,040 µs with the `String` inline, 750 µs boxed.
 #[derive(Debug)]
-pub(crate) struct Error(Box<str>);
+pub(crate) struct Error(Box<Message>);
+
+/// The sentence, behind [`Error`]'s thin pointer (a `Box<str>` is two words, and a `Result` of it
+/// no longer fits a wasm return value).
+#[derive(Debug)]
+struct Message(String);
 
 impl Error {
+    /// Cold and out of line: an error is rare, and building it inline (an allocation, a copy of
+    /// the sentence) made the checks on every value's path slower (measured: the depth check
+    /// alone was 13 % of writing the object-heavy bench message in V8).
+    #[cold]
+    #[inline(never)]
     pub(super) fn new(message: impl Into<String>) -> Self {
-        Error(message.into().into_boxed_str())
+        Error(Box::new(Message(message.into())))
+    }
+}
+
+impl Error {
+    /// `what` at byte `at` of the text (cold, as [`Error::new`]).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn at(what: &str, at: usize) -> Self {
+        Error::new(format!("{what} at byte {at}"))
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.0 .0)
     }
 }
 

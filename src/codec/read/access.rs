@@ -23,10 +23,7 @@ impl Elements<'_, '_> {
             Some(b',') if !self.first => {
                 reader.at += 1;
                 if reader.next_token() == Some(close) {
-                    return Err(Error::new(format!(
-                        "a trailing comma at byte {}",
-                        reader.at
-                    )));
+                    return Err(Error::at("a trailing comma", reader.at));
                 }
             }
             Some(_) if !self.first => return Err(reader.unexpected("`,`")),

@@ -66,6 +66,7 @@ impl Text<'_> {
     }
 }
 
+#[cold]
 fn ended(expected: &str) -> Error {
     Error::new(format!("the text ended where {expected} was expected"))
 }
@@ -83,10 +84,11 @@ impl<'de> Reader<'de> {
         self.peek()
     }
 
+    #[cold]
     fn unexpected(&self, expected: &str) -> Error {
         match self.peek() {
             None => ended(expected),
-            Some(_) => Error::new(format!("expected {expected} at byte {}", self.at)),
+            Some(_) => Error::at(&format!("expected {expected}"), self.at),
         }
     }
 
@@ -130,15 +132,16 @@ impl<'de> Reader<'de> {
                 self.depth -= 1;
                 Ok(())
             }
-            Some(b',') => Err(Error::new(format!(
-                "more elements than expected (or a trailing comma) at byte {}",
-                self.at
-            ))),
+            Some(b',') => Err(Error::at(
+                "more elements than expected (or a trailing comma)",
+                self.at,
+            )),
             _ => Err(self.unexpected(expected)),
         }
     }
 
     /// The type error for the value that starts at `at` (after whitespace).
+    #[cold]
     fn invalid(&mut self, expected: &dyn Expected) -> Error {
         let found = match self.next_token() {
             Some(b'n') => Unexpected::Unit,
@@ -184,10 +187,10 @@ impl<'de> Reader<'de> {
                     run = self.at;
                 }
                 0..=0x1f => {
-                    return Err(Error::new(format!(
-                        "a control character inside a string at byte {} (JSON escapes them)",
-                        self.at
-                    )))
+                    return Err(Error::at(
+                        "a control character (JSON escapes them) inside a string",
+                        self.at,
+                    ))
                 }
                 _ => self.at += 1,
             }
@@ -236,7 +239,7 @@ impl<'de> Reader<'de> {
                 };
                 char::from_u32(code).ok_or_else(lone)?
             }
-            _ => return Err(Error::new(format!("an invalid escape at byte {}", self.at))),
+            _ => return Err(Error::at("an invalid escape", self.at)),
         })
     }
 
@@ -258,13 +261,13 @@ impl<'de> Reader<'de> {
                         self.hex4()?;
                     }
                     Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.at += 1,
-                    _ => return Err(Error::new(format!("an invalid escape at byte {}", self.at))),
+                    _ => return Err(Error::at("an invalid escape", self.at)),
                 },
                 0..=0x1f => {
-                    return Err(Error::new(format!(
-                        "a control character inside a string at byte {} (JSON escapes them)",
-                        self.at - 1
-                    )))
+                    return Err(Error::at(
+                        "a control character (JSON escapes them) inside a string",
+                        self.at - 1,
+                    ))
                 }
                 _ => {}
             }

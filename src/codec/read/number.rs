@@ -15,7 +15,7 @@ pub(super) struct Number<'t> {
 pub(super) fn scan_number(text: &str, start: usize) -> Result<Number<'_>, Error> {
     let bytes = text.as_bytes();
     let mut at = start;
-    let invalid = |at: usize| Error::new(format!("an invalid number at byte {at}"));
+    let invalid = |at: usize| Error::at("an invalid number", at);
     let digits = |at: &mut usize| {
         let from = *at;
         while let Some(b'0'..=b'9') = bytes.get(*at) {

@@ -61,13 +61,11 @@ impl Writer {
         Ok(())
     }
 
-    fn integer(&mut self, negative: bool, magnitude: u128, text: &str) -> Result<(), Error> {
+    /// An integer's `text` (from `itoa`), whose absolute value is `magnitude`.
+    #[inline]
+    fn integer(&mut self, magnitude: u128, text: &str) -> Result<(), Error> {
         if self.js_numbers && magnitude > MAX_SAFE_INTEGER {
-            let sign = if negative { "-" } else { "" };
-            return Err(Error::new(format!(
-                "cannot send the integer {sign}{magnitude} to a native host exactly: the browser \
-                 writes its JSON from JS numbers, which round beyond 2^53"
-            )));
+            return Err(not_a_js_number(text));
         }
         self.out.extend_from_slice(text.as_bytes());
         Ok(())
@@ -166,13 +164,19 @@ impl Writer {
     }
 }
 
+/// Out of line: the error path stays out of every integer's hot path.
+#[cold]
+fn not_a_js_number(text: &str) -> Error {
+    Error::new(format!(
+        "cannot send the integer {text} to a native host exactly: the browser writes its JSON \
+         from JS numbers, which round beyond 2^53"
+    ))
+}
+
 macro_rules! integers {
     ($($method:ident($ty:ty)),* $(,)?) => {
         $(fn $method(self, value: $ty) -> Result<(), Error> {
-            let mut buffer = itoa::Buffer::new();
-            #[allow(unused_comparisons)]
-            let negative = value < 0;
-            self.integer(negative, value.unsigned_abs().into(), buffer.format(value))
+            self.integer(value.unsigned_abs().into(), itoa::Buffer::new().format(value))
         })*
     };
 }
@@ -210,10 +214,10 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.serialize_u64(value.into())
     }
     fn serialize_u64(self, value: u64) -> Result<(), Error> {
-        self.integer(false, value.into(), itoa::Buffer::new().format(value))
+        self.integer(value.into(), itoa::Buffer::new().format(value))
     }
     fn serialize_u128(self, value: u128) -> Result<(), Error> {
-        self.integer(false, value, itoa::Buffer::new().format(value))
+        self.integer(value, itoa::Buffer::new().format(value))
     }
     fn serialize_f32(self, value: f32) -> Result<(), Error> {
         self.float(value)
