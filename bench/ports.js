@@ -159,7 +159,7 @@
     let count = 0;
     if (impl === "raw") fake.onMessage.addListener(() => { count++; });
     else cpu = new pkg.Cpu(fake, impl, object);
-    const message = impl === "typed" ? text : object;
+    const message = impl === "typed" || impl === "serde_json" ? text : object;
     return {
       unit: () => {
         const before = cpu ? cpu.received() : count;
@@ -200,14 +200,18 @@
       // only queues; a peer's write may defer). cpu_*: no raw-text (on a fake port there is no
       // browser to carry the string), and untyped only where its work depends on the message:
       // elsewhere it is a string's type and length or a handle passed on, the same as at 16 B and
-      // far below the timer's resolution. The diagnostic pairings exist for round trips only.
+      // far below the timer's resolution. The diagnostic pairings exist for round trips only;
+      // serde_json (the typed message in serde_json's text) for cpu_* only.
       const untypedCpu = ["cpu_post_16B", "cpu_receive_16B", "cpu_post_objects_100KiB"];
       const only = {
         post: ["raw", "raw-text", "untyped", "typed"],
-        cpu: untypedCpu.includes(c.case) ? ["raw", "untyped", "typed"] : ["raw", "typed"],
+        cpu: untypedCpu.includes(c.case) ? ["raw", "untyped", "typed", "serde_json"] : ["raw", "typed", "serde_json"],
       }[c.kind];
       const diagnostic = ["raw-wpbg", "untyped-jsbg"];
-      const caseImpls = impls.filter((i) => (only ? only.includes(i) : c.kind === "rt" || !diagnostic.includes(i)));
+      const cpuOnly = ["serde_json"];
+      const caseImpls = impls.filter((i) =>
+        only ? only.includes(i) : !cpuOnly.includes(i) && (c.kind === "rt" || !diagnostic.includes(i)),
+      );
       for (const impl of caseImpls) {
         if (unsupported[impl]) continue;
         try {

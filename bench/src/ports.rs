@@ -5,7 +5,9 @@
 //! - `untyped`: [`Port::post`] / [`Port::on_message`] with the same JS object raw JS posts;
 //! - `typed`: [`TypedPort::send`] / `on_message` with [`Msg`], a serde type of the same shape;
 //! - `batched`: `untyped` on a [`Port::batched`] port at both ends;
-//! - `typed-batched`: `typed` on batched ports.
+//! - `typed-batched`: `typed` on batched ports;
+//! - `serde_json` (the `cpu_*` cases only, on a fake port): [`Msg`] as serde_json's text, what the
+//!   typed codec is compared with.
 //!
 //! Modes: `echo` (the background posts every message back), `count:N` (the background acks
 //! after N messages), `cold` (the background answers the first message: the cold-start case).
@@ -14,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use webext_port::test_support::Candidate;
 use webext_port::{runtime, ConnectInfo, MessageListener, Port, PortError, TypedPort};
 
 /// One entry of an object-heavy message: small objects and arrays.
@@ -251,6 +254,10 @@ impl Client {
 pub struct Cpu {
     untyped: Port,
     typed: Option<TypedPort<Msg, Msg>>,
+    /// `serde_json`: the same message as typed, in serde_json's text (no ASCII escaping, no
+    /// check), made a JS string by wasm-bindgen and posted untyped: what the codec is measured
+    /// against.
+    serde_json: bool,
     value: JsValue,
     msg: Msg,
     received: Rc<std::cell::Cell<u32>>,
@@ -259,14 +266,22 @@ pub struct Cpu {
 
 #[wasm_bindgen]
 impl Cpu {
-    /// Wraps `fake` for `implementation` (`untyped` or `typed`); untyped posts `value`, typed the
-    /// current [`Msg`].
+    /// Wraps `fake` for `implementation` (`untyped`, `typed` or `serde_json`); untyped posts
+    /// `value`, the others the current [`Msg`].
     #[wasm_bindgen(constructor)]
     pub fn new(fake: JsValue, implementation: &str, value: JsValue) -> Result<Cpu, JsError> {
         let port = Port::from_raw(fake).map_err(|e| JsError::new(e.message()))?;
         let received = Rc::new(std::cell::Cell::new(0u32));
         let count = received.clone();
-        let (typed, listener) = if implementation == "typed" {
+        let serde_json = implementation == "serde_json";
+        let (typed, listener) = if serde_json {
+            let listener = port.on_message(move |value| {
+                if Candidate::JsonText.decode::<Msg>(value).is_ok() {
+                    count.set(count.get() + 1);
+                }
+            });
+            (None, listener)
+        } else if implementation == "typed" {
             let typed = port.clone().typed::<Msg, Msg>();
             let listener = typed.on_message(move |msg| {
                 if msg.is_ok() {
@@ -281,6 +296,7 @@ impl Cpu {
         Ok(Cpu {
             untyped: port,
             typed,
+            serde_json,
             value,
             msg: message(),
             received,
@@ -293,6 +309,9 @@ impl Cpu {
         for _ in 0..n {
             let sent = match &self.typed {
                 Some(typed) => typed.send(&self.msg),
+                None if self.serde_json => Candidate::JsonText
+                    .encode(&self.msg)
+                    .and_then(|text| self.untyped.post(&text)),
                 None => self.untyped.post(&self.value),
             };
             sent.map_err(|e| JsError::new(e.message()))?;

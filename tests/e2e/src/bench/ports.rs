@@ -61,6 +61,8 @@ const IMPLEMENTATIONS: &[&str] = &[
     "typed-batched",
     "extension-port-stream",
     "webext-bridge",
+    // cpu_* only: the typed message in serde_json's text (what the typed codec is compared with).
+    "serde_json",
 ];
 
 /// The port bench in a browser on bench.html.
