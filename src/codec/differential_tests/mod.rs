@@ -497,3 +497,5 @@ fn floats_read_back_exactly() {
         );
     }
 }
+
+mod strings;
