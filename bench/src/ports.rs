@@ -59,15 +59,22 @@ pub fn message_of(shape: &str, target: usize) -> Msg {
         entries: Vec::new(),
     };
     if shape == "objects" {
-        while json_len(&msg) < target {
+        // The length is kept up to date entry by entry: measuring the whole message after each
+        // one serialized ~75 MB per 100 KiB message, which showed in `--profile` summaries.
+        let mut length = json_len(&msg);
+        while length < target {
             let i = msg.entries.len() as u32;
-            msg.entries.push(Entry {
+            let entry = Entry {
                 id: i,
                 name: format!("e-{i:06}"),
                 tags: vec!["a".into(), format!("t{}", i % 7)],
                 xy: [i as i32, -(i as i32)],
                 ok: i.is_multiple_of(2),
-            });
+            };
+            // `,"entries":[…]` around the first entry, a comma before each other one.
+            let around = if msg.entries.is_empty() { 13 } else { 1 };
+            length += serde_json::to_string(&entry).map_or(0, |t| t.len()) + around;
+            msg.entries.push(entry);
         }
     } else {
         // `{"seq":1}` is 9 bytes; `,"text":""` adds 10.
@@ -424,7 +431,17 @@ mod tests {
     fn messages_reach_their_target_size() {
         for shape in ["text", "objects"] {
             for target in [16, 1024, 100 * 1024] {
-                let length = json_len(&message_of(shape, target));
+                let msg = message_of(shape, target);
+                let length = json_len(&msg);
+                if shape == "objects" {
+                    // The smallest such message: one entry fewer is below the target.
+                    let mut fewer = msg.clone();
+                    fewer.entries.pop();
+                    assert!(
+                        json_len(&fewer) < target,
+                        "objects {target}: not the smallest"
+                    );
+                }
                 assert!(
                     length >= target && length < target + 80,
                     "{shape} {target}: {length}"
