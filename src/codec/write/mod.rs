@@ -203,12 +203,18 @@ fn not_a_js_number(text: &str) -> Error {
 
 macro_rules! integers {
     ($($method:ident($ty:ty)),* $(,)?) => {
-        $(fn $method(self, value: $ty) -> Result<(), Error> {
+        $(#[inline]
+        fn $method(self, value: $ty) -> Result<(), Error> {
             self.integer(value.unsigned_abs().into(), itoa::Buffer::new().format(value))
         })*
     };
 }
 
+// `#[inline]` on the serializer's small methods, as serde_json has: they are called from the
+// `Serialize` code of the user's crate, and without the hint they stayed calls there (a CPU
+// profile in Chromium showed `serialize_i32`, `serialize_bool`, `end` … as functions of their
+// own). Measured: the object-heavy typed post went from 1.26× serde_json's time to 1.00× in
+// Chromium (`cpu_post_objects_100KiB`), for 36 B of the minimal content script.
 impl<'a> ser::Serializer for &'a mut Writer {
     type Ok = ();
     type Error = Error;
@@ -220,6 +226,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
     type SerializeStruct = Compound<'a>;
     type SerializeStructVariant = Compound<'a>;
 
+    #[inline]
     fn serialize_bool(self, value: bool) -> Result<(), Error> {
         let text: &[u8] = if value { b"true" } else { b"false" };
         self.out.extend_from_slice(text);
@@ -232,35 +239,45 @@ impl<'a> ser::Serializer for &'a mut Writer {
         serialize_i64(i64),
         serialize_i128(i128),
     );
+    #[inline]
     fn serialize_u8(self, value: u8) -> Result<(), Error> {
         self.serialize_u64(value.into())
     }
+    #[inline]
     fn serialize_u16(self, value: u16) -> Result<(), Error> {
         self.serialize_u64(value.into())
     }
+    #[inline]
     fn serialize_u32(self, value: u32) -> Result<(), Error> {
         self.serialize_u64(value.into())
     }
+    #[inline]
     fn serialize_u64(self, value: u64) -> Result<(), Error> {
         self.integer(value.into(), itoa::Buffer::new().format(value))
     }
+    #[inline]
     fn serialize_u128(self, value: u128) -> Result<(), Error> {
         self.integer(value, itoa::Buffer::new().format(value))
     }
+    #[inline]
     fn serialize_f32(self, value: f32) -> Result<(), Error> {
         self.float(value)
     }
+    #[inline]
     fn serialize_f64(self, value: f64) -> Result<(), Error> {
         self.float(value)
     }
+    #[inline]
     fn serialize_char(self, value: char) -> Result<(), Error> {
         self.string(value.encode_utf8(&mut [0; 4]));
         Ok(())
     }
+    #[inline]
     fn serialize_str(self, value: &str) -> Result<(), Error> {
         self.string(value);
         Ok(())
     }
+    #[inline]
     fn serialize_bytes(self, value: &[u8]) -> Result<(), Error> {
         // An array of numbers, as serde_json writes bytes.
         let mut seq = ser::Serializer::serialize_seq(self, Some(value.len()))?;
@@ -269,9 +286,11 @@ impl<'a> ser::Serializer for &'a mut Writer {
         }
         ser::SerializeSeq::end(seq)
     }
+    #[inline]
     fn serialize_none(self) -> Result<(), Error> {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
         if is_null(value) {
             return Err(Error::new(
@@ -281,13 +300,16 @@ impl<'a> ser::Serializer for &'a mut Writer {
         }
         value.serialize(self)
     }
+    #[inline]
     fn serialize_unit(self) -> Result<(), Error> {
         self.out.extend_from_slice(b"null");
         Ok(())
     }
+    #[inline]
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_unit_variant(
         self,
         _: &'static str,
@@ -297,6 +319,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.string(variant);
         Ok(())
     }
+    #[inline]
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
@@ -304,6 +327,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
     ) -> Result<(), Error> {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
         _: &'static str,
@@ -317,17 +341,21 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.depth -= 1;
         Ok(())
     }
+    #[inline]
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Error> {
         self.open(1)?;
         self.out.push(b'[');
         Ok(Compound::new(self, b"]"))
     }
+    #[inline]
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Error> {
         self.serialize_seq(Some(len))
     }
+    #[inline]
     fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, Error> {
         self.serialize_seq(Some(len))
     }
+    #[inline]
     fn serialize_tuple_variant(
         self,
         _: &'static str,
@@ -339,14 +367,17 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.out.push(b'[');
         Ok(Compound::new(self, b"]}"))
     }
+    #[inline]
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Error> {
         self.open(1)?;
         self.out.push(b'{');
         Ok(Compound::new(self, b"}"))
     }
+    #[inline]
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, Error> {
         self.serialize_map(Some(len))
     }
+    #[inline]
     fn serialize_struct_variant(
         self,
         _: &'static str,
@@ -369,6 +400,7 @@ pub(super) struct Compound<'a> {
 }
 
 impl<'a> Compound<'a> {
+    #[inline]
     fn new(writer: &'a mut Writer, close: &'static [u8]) -> Self {
         Compound {
             writer,
@@ -377,6 +409,7 @@ impl<'a> Compound<'a> {
         }
     }
 
+    #[inline]
     fn comma(&mut self) {
         if !self.first {
             self.writer.out.push(b',');
@@ -384,11 +417,13 @@ impl<'a> Compound<'a> {
         self.first = false;
     }
 
+    #[inline]
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.comma();
         value.serialize(&mut *self.writer)
     }
 
+    #[inline]
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         self.comma();
         self.writer.string(key);
@@ -396,6 +431,7 @@ impl<'a> Compound<'a> {
         value.serialize(&mut *self.writer)
     }
 
+    #[inline]
     fn close(self) -> Result<(), Error> {
         self.writer.out.extend_from_slice(self.close);
         self.writer.depth -= self.close.len();
@@ -409,9 +445,11 @@ macro_rules! elements {
         impl ser::$trait for Compound<'_> {
             type Ok = ();
             type Error = Error;
+            #[inline]
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
                 self.element(value)
             }
+            #[inline]
             fn end(self) -> Result<(), Error> {
                 self.close()
             }
@@ -430,6 +468,7 @@ macro_rules! fields {
         impl ser::$trait for Compound<'_> {
             type Ok = ();
             type Error = Error;
+            #[inline]
             fn serialize_field<T: Serialize + ?Sized>(
                 &mut self,
                 key: &'static str,
@@ -437,6 +476,7 @@ macro_rules! fields {
             ) -> Result<(), Error> {
                 self.field(key, value)
             }
+            #[inline]
             fn end(self) -> Result<(), Error> {
                 self.close()
             }
@@ -450,15 +490,18 @@ fields!(SerializeStructVariant);
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
     type Error = Error;
+    #[inline]
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.comma();
         key.serialize(KeyWriter(&mut *self.writer))?;
         self.writer.out.push(b':');
         Ok(())
     }
+    #[inline]
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         value.serialize(&mut *self.writer)
     }
+    #[inline]
     fn end(self) -> Result<(), Error> {
         self.close()
     }
