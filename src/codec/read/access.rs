@@ -15,6 +15,7 @@ pub(super) struct Elements<'a, 'de> {
 
 impl Elements<'_, '_> {
     /// Whether another element follows (consuming the comma before it), or `close` is next.
+    #[inline]
     pub(super) fn has_next(&mut self, close: u8) -> Result<bool, Error> {
         let reader = &mut *self.reader;
         match reader.next_token() {
@@ -33,6 +34,7 @@ impl Elements<'_, '_> {
     }
 
     /// Checks that an object key (a string) is next.
+    #[inline]
     pub(super) fn key(&mut self) -> Result<(), Error> {
         if self.reader.next_token() == Some(b'"') {
             Ok(())
@@ -45,6 +47,7 @@ impl Elements<'_, '_> {
 impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
     type Error = Error;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -59,6 +62,7 @@ impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
 impl<'de> de::MapAccess<'de> for Elements<'_, 'de> {
     type Error = Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -70,6 +74,7 @@ impl<'de> de::MapAccess<'de> for Elements<'_, 'de> {
         seed.deserialize(MapKey(&mut *self.reader)).map(Some)
     }
 
+    #[inline]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         self.reader.expect(b':', "`:`")?;
         seed.deserialize(&mut *self.reader)
@@ -82,6 +87,7 @@ pub(super) struct MapKey<'a, 'de>(pub(super) &'a mut Reader<'de>);
 
 impl MapKey<'_, '_> {
     /// The key's number: its whole text, nothing around it.
+    #[inline]
     fn number<'t>(text: &'t Text<'_>) -> Result<Number<'t>, Error> {
         let text = text.as_str();
         let number = scan_number(text, 0)?;
@@ -97,7 +103,8 @@ impl MapKey<'_, '_> {
 /// The deserialize methods of one integer type, from a quoted key.
 macro_rules! key_integers {
     ($($method:ident),* $(,)?) => {
-        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        $(#[inline]
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
             let key = self.0.string()?;
             MapKey::number(&key)?.visit_integer_only(visitor)
         })*
@@ -107,6 +114,7 @@ macro_rules! key_integers {
 impl<'de> de::Deserializer<'de> for MapKey<'_, 'de> {
     type Error = Error;
 
+    #[inline]
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         self.0.visit_string(visitor)
     }
@@ -122,28 +130,33 @@ impl<'de> de::Deserializer<'de> for MapKey<'_, 'de> {
         deserialize_u64,
     );
 
+    #[inline]
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let key = self.0.string()?;
         let value = MapKey::number(&key)?.int128(&visitor)?;
         visitor.visit_i128(value)
     }
 
+    #[inline]
     fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let key = self.0.string()?;
         let value = MapKey::number(&key)?.int128(&visitor)?;
         visitor.visit_u128(value)
     }
 
+    #[inline]
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let key = self.0.string()?;
         visitor.visit_f32(MapKey::number(&key)?.float()?)
     }
 
+    #[inline]
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let key = self.0.string()?;
         visitor.visit_f64(MapKey::number(&key)?.float()?)
     }
 
+    #[inline]
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0.string()?.as_str() {
             "true" => visitor.visit_bool(true),
@@ -155,6 +168,7 @@ impl<'de> de::Deserializer<'de> for MapKey<'_, 'de> {
         }
     }
 
+    #[inline]
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0.string()? {
             Text::Borrowed(text) => visitor.visit_borrowed_bytes(text.as_bytes()),
@@ -162,14 +176,17 @@ impl<'de> de::Deserializer<'de> for MapKey<'_, 'de> {
         }
     }
 
+    #[inline]
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         self.deserialize_bytes(visitor)
     }
 
+    #[inline]
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         visitor.visit_some(self)
     }
 
+    #[inline]
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
@@ -178,6 +195,7 @@ impl<'de> de::Deserializer<'de> for MapKey<'_, 'de> {
         visitor.visit_newtype_struct(self)
     }
 
+    #[inline]
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _: &'static str,
@@ -202,6 +220,7 @@ impl<'de> de::EnumAccess<'de> for UnitVariant<'_, 'de> {
     type Error = Error;
     type Variant = Self;
 
+    #[inline]
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), Error> {
         let variant = seed.deserialize(&mut *self.0)?;
         Ok((variant, self))
@@ -211,10 +230,12 @@ impl<'de> de::EnumAccess<'de> for UnitVariant<'_, 'de> {
 impl<'de> de::VariantAccess<'de> for UnitVariant<'_, 'de> {
     type Error = Error;
 
+    #[inline]
     fn unit_variant(self) -> Result<(), Error> {
         Ok(())
     }
 
+    #[inline]
     fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, _: S) -> Result<S::Value, Error> {
         Err(de::Error::invalid_type(
             Unexpected::UnitVariant,
@@ -222,6 +243,7 @@ impl<'de> de::VariantAccess<'de> for UnitVariant<'_, 'de> {
         ))
     }
 
+    #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, Error> {
         Err(de::Error::invalid_type(
             Unexpected::UnitVariant,
@@ -229,6 +251,7 @@ impl<'de> de::VariantAccess<'de> for UnitVariant<'_, 'de> {
         ))
     }
 
+    #[inline]
     fn struct_variant<V: Visitor<'de>>(
         self,
         _: &'static [&'static str],
@@ -248,6 +271,7 @@ impl<'de> de::EnumAccess<'de> for Variant<'_, 'de> {
     type Error = Error;
     type Variant = Self;
 
+    #[inline]
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), Error> {
         if self.0.next_token() != Some(b'"') {
             return Err(self.0.unexpected("the variant's name (a string)"));
@@ -261,18 +285,22 @@ impl<'de> de::EnumAccess<'de> for Variant<'_, 'de> {
 impl<'de> de::VariantAccess<'de> for Variant<'_, 'de> {
     type Error = Error;
 
+    #[inline]
     fn unit_variant(self) -> Result<(), Error> {
         de::Deserialize::deserialize(self.0)
     }
 
+    #[inline]
     fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, Error> {
         seed.deserialize(self.0)
     }
 
+    #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
         de::Deserializer::deserialize_seq(self.0, visitor)
     }
 
+    #[inline]
     fn struct_variant<V: Visitor<'de>>(
         self,
         fields: &'static [&'static str],
