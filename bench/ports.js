@@ -50,11 +50,18 @@
   function makeRunner(impl, c, object, text) {
     const n = batchSize(impl, c);
     if (c.kind === "cpu") return cpuRunner(impl, c, n, object, text);
-    if (impl === "raw" || impl === "raw-text" || impl === "raw-wpbg") {
+    if (impl === "raw" || impl === "raw-text" || impl === "raw-bytes" || impl === "raw-wpbg") {
       // raw-text: raw JS posting the typed codec's wire text (a string) instead of the object, so
       // that the browser's own cost of carrying a string is told apart from the library's.
+      // raw-bytes (diagnostic, --impls only; Firefox): the same text's UTF-8 bytes in a
+      // Uint8Array, which structured clone copies in bulk: what a bytes wire format would cost
+      // the browser. Chromium's ports carry JSON, where a Uint8Array arrives as an object.
       // raw-wpbg (diagnostic, --impls only): raw JS here, webext-port untyped in the background.
       if (impl === "raw-text") object = text;
+      if (impl === "raw-bytes") {
+        if (!/\bFirefox\//.test(navigator.userAgent)) throw new Error("raw-bytes: Firefox only");
+        object = new TextEncoder().encode(text);
+      }
       if (c.kind === "rt") {
         const port = api.runtime.connect({ name: impl === "raw-wpbg" ? "wp:untyped:echo" : "raw" });
         return {
@@ -207,7 +214,7 @@
         post: ["raw", "raw-text", "untyped", "typed"],
         cpu: untypedCpu.includes(c.case) ? ["raw", "untyped", "typed", "serde_json"] : ["raw", "typed", "serde_json"],
       }[c.kind];
-      const diagnostic = ["raw-wpbg", "untyped-jsbg"];
+      const diagnostic = ["raw-wpbg", "untyped-jsbg", "raw-bytes"];
       const cpuOnly = ["serde_json"];
       const caseImpls = impls.filter((i) =>
         only ? only.includes(i) : !cpuOnly.includes(i) && (c.kind === "rt" || !diagnostic.includes(i)),
