@@ -260,15 +260,22 @@ impl Client {
 #[wasm_bindgen]
 pub struct Cpu {
     untyped: Port,
-    typed: Option<TypedPort<Msg, Msg>>,
-    /// `serde_json`: the same message as typed, in serde_json's text (no ASCII escaping, no
-    /// check), made a JS string by wasm-bindgen and posted untyped: what the codec is measured
-    /// against.
-    serde_json: bool,
+    way: CpuWay,
     value: JsValue,
     msg: Msg,
     received: Rc<std::cell::Cell<u32>>,
     _listener: MessageListener,
+}
+
+/// How a [`Cpu`] posts.
+enum CpuWay {
+    /// `value`, untyped.
+    Untyped,
+    /// `msg` through the typed port.
+    Typed(TypedPort<Msg, Msg>),
+    /// `msg` in serde_json's text (no ASCII escaping, no check), made a JS string by
+    /// wasm-bindgen and posted untyped: what the codec is measured against.
+    SerdeJson,
 }
 
 #[wasm_bindgen]
@@ -280,30 +287,32 @@ impl Cpu {
         let port = Port::from_raw(fake).map_err(|e| JsError::new(e.message()))?;
         let received = Rc::new(std::cell::Cell::new(0u32));
         let count = received.clone();
-        let serde_json = implementation == "serde_json";
-        let (typed, listener) = if serde_json {
-            let listener = port.on_message(move |value| {
-                if Candidate::JsonText.decode::<Msg>(value).is_ok() {
-                    count.set(count.get() + 1);
-                }
-            });
-            (None, listener)
-        } else if implementation == "typed" {
-            let typed = port.clone().typed::<Msg, Msg>();
-            let listener = typed.on_message(move |msg| {
-                if msg.is_ok() {
-                    count.set(count.get() + 1);
-                }
-            });
-            (Some(typed), listener)
-        } else {
-            let listener = port.on_message(move |_| count.set(count.get() + 1));
-            (None, listener)
+        let (way, listener) = match implementation {
+            "serde_json" => {
+                let listener = port.on_message(move |value| {
+                    if Candidate::JsonText.decode::<Msg>(value).is_ok() {
+                        count.set(count.get() + 1);
+                    }
+                });
+                (CpuWay::SerdeJson, listener)
+            }
+            "typed" => {
+                let typed = port.clone().typed::<Msg, Msg>();
+                let listener = typed.on_message(move |msg| {
+                    if msg.is_ok() {
+                        count.set(count.get() + 1);
+                    }
+                });
+                (CpuWay::Typed(typed), listener)
+            }
+            _ => {
+                let listener = port.on_message(move |_| count.set(count.get() + 1));
+                (CpuWay::Untyped, listener)
+            }
         };
         Ok(Cpu {
             untyped: port,
-            typed,
-            serde_json,
+            way,
             value,
             msg: message(),
             received,
@@ -314,12 +323,12 @@ impl Cpu {
     /// `n` posts (or typed sends) through the library.
     pub fn post(&self, n: u32) -> Result<(), JsError> {
         for _ in 0..n {
-            let sent = match &self.typed {
-                Some(typed) => typed.send(&self.msg),
-                None if self.serde_json => Candidate::JsonText
+            let sent = match &self.way {
+                CpuWay::Typed(typed) => typed.send(&self.msg),
+                CpuWay::SerdeJson => Candidate::JsonText
                     .encode(&self.msg)
                     .and_then(|text| self.untyped.post(&text)),
-                None => self.untyped.post(&self.value),
+                CpuWay::Untyped => self.untyped.post(&self.value),
             };
             sent.map_err(|e| JsError::new(e.message()))?;
         }

@@ -25,6 +25,12 @@ const fn special(word: u64, ascii: bool) -> u64 {
     control | quote | backslash | high
 }
 
+/// Whether `byte` ends a plain run of a JSON string, one byte at a time: what [`special`] checks
+/// for eight at once.
+pub(super) fn is_special(byte: u8, ascii: bool) -> bool {
+    byte == b'"' || byte == b'\\' || byte < 0x20 || (ascii && byte >= 0x80)
+}
+
 /// The offset, at or after `at`, where a plain run of string content may end: whole words with
 /// nothing [`special`] in them are skipped, so the byte there (if any) and up to seven after it
 /// still need looking at one by one.
@@ -44,11 +50,6 @@ pub(super) fn skip_plain(bytes: &[u8], mut at: usize, ascii: bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The byte-by-byte definition [`skip_plain`] must agree with.
-    fn is_special(byte: u8, ascii: bool) -> bool {
-        byte == b'"' || byte == b'\\' || byte < 0x20 || (ascii && byte >= 0x80)
-    }
 
     #[test]
     fn a_word_is_special_exactly_when_one_of_its_bytes_is() {

@@ -88,7 +88,7 @@ impl<'de> Reader<'de> {
     fn unexpected(&self, expected: &str) -> Error {
         match self.peek() {
             None => ended(expected),
-            Some(_) => Error::at(&format!("expected {expected}"), self.at),
+            Some(_) => Error::new(format!("expected {expected} at byte {}", self.at)),
         }
     }
 
