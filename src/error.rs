@@ -361,7 +361,7 @@ impl PortError {
     /// [`DecodeFailed`](ErrorKind::DecodeFailed) on a typed port, the message's JSON text exactly
     /// (typed messages travel as JSON text), so it can be logged or decoded as something else
     /// (`serde_json::from_str`); a message that was not text at all is kept as its JSON
-    /// (`JSON.stringify`), or its debug form when it has none.
+    /// (`JSON.stringify`), or `String(value)` when it has none.
     ///
     /// ```
     /// # use webext_port::{ErrorKind, PortError};
@@ -374,19 +374,16 @@ impl PortError {
 
     /// Keeps `raw` (what arrived) as text: a string as it is, anything else as its JSON.
     pub(crate) fn with_raw_value(mut self, raw: &wasm_bindgen::JsValue) -> Self {
-        let text = raw.as_string().or_else(|| {
-            js_sys::JSON::stringify(raw)
-                .ok()
-                .and_then(|json| json.as_string())
-        });
-        self.raw = Some(text.unwrap_or_else(|| format!("{raw:?}")));
+        self.raw = Some(raw.as_string().unwrap_or_else(|| crate::sys::describe(raw)));
         self
     }
 }
 
 impl fmt::Display for PortError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)
+        f.write_str(self.kind.as_str())?;
+        f.write_str(": ")?;
+        f.write_str(&self.message)
     }
 }
 

@@ -68,10 +68,12 @@ struct ReadmeExamples;
 //
 // 1. Bindings: `sys` (`#[wasm_bindgen] extern` declarations, no logic) and `namespace` (finding
 //    `chrome`/`browser` in each context, reading `runtime.lastError`); `error` (`PortError`, its
-//    kind and the one table of browser wordings, plain Rust).
+//    kind and the one table of browser wordings, plain Rust); `text` (error sentences without
+//    `core::fmt`).
 mod error;
 mod namespace;
 mod sys;
+mod text;
 
 // 2. The port core: `port/` (`core.rs` is the one place browser differences are handled;
 //    backlog, validate, guards, batch, pagehide), the RAII `listener` and the entry points that

@@ -61,10 +61,11 @@ fn orphaned(runtime: &JsValue) -> bool {
 fn invalidated(what: &str) -> PortError {
     PortError::new(
         ErrorKind::ContextInvalidated,
-        format!(
-            "{what}: the extension was reloaded, updated or removed after this script started \
-             (runtime.id is gone); this script can no longer reach it"
-        ),
+        crate::text::concat(&[
+            what,
+            ": the extension was reloaded, updated or removed after this script started \
+             (runtime.id is gone); this script can no longer reach it",
+        ]),
     )
 }
 
@@ -88,10 +89,11 @@ fn extension_runtime(what: &str) -> Result<JsValue, PortError> {
     } else {
         Err(PortError::new(
             ErrorKind::NotInExtension,
-            format!(
-                "{what} needs an extension context; this is a web page, which may only \
-                 connect_external to an extension that lists its origin in externally_connectable"
-            ),
+            crate::text::concat(&[
+                what,
+                " needs an extension context; this is a web page, which may only \
+                 connect_external to an extension that lists its origin in externally_connectable",
+            ]),
         ))
     }
 }
@@ -145,13 +147,16 @@ pub(crate) fn tabs() -> Result<RawTabs, PortError> {
 
 /// `runtime.<name>` as an event object, e.g. `onConnect`.
 pub(crate) fn runtime_event(name: &str) -> Result<RawEvent, PortError> {
-    let event = get(&extension_runtime(&format!("runtime.{name}"))?, name);
+    let event = get(
+        &extension_runtime(&crate::text::concat(&["runtime.", name]))?,
+        name,
+    );
     if is_object(&event) && get(&event, "addListener").is_function() {
         Ok(event.unchecked_into())
     } else {
         Err(PortError::new(
             ErrorKind::Unsupported,
-            format!("runtime.{name} is not available in this context"),
+            crate::text::concat(&["runtime.", name, " is not available in this context"]),
         ))
     }
 }
@@ -173,7 +178,7 @@ pub(crate) fn error_from_js(value: &JsValue) -> PortError {
     let message = value
         .as_string()
         .or_else(|| get(value, "message").as_string())
-        .unwrap_or_else(|| format!("{value:?}"));
+        .unwrap_or_else(|| crate::sys::describe(value));
     let mut err = PortError::from_browser_message(message);
     if get(value, "name").as_string().as_deref() == Some("DataCloneError") {
         err = PortError::new(ErrorKind::NotSerializable, err.message());

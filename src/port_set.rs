@@ -78,9 +78,13 @@ impl PortKey {
 
 impl fmt::Display for PortKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "tab {} frame {}", self.tab_id, self.frame_id)?;
+        f.write_str("tab ")?;
+        f.write_str(itoa::Buffer::new().format(self.tab_id))?;
+        f.write_str(" frame ")?;
+        f.write_str(itoa::Buffer::new().format(self.frame_id))?;
         if let Some(document) = &self.document_id {
-            write!(f, " document {document}")?;
+            f.write_str(" document ")?;
+            f.write_str(document)?;
         }
         Ok(())
     }
@@ -332,7 +336,7 @@ where
             (Some((_, err)), _) => Err(err),
             (None, true) => Err(PortError::new(
                 ErrorKind::NoReceiver,
-                format!("no port in the set for {key}"),
+                crate::text::concat(&["no port in the set for ", &key.to_string()]),
             )),
             (None, false) => Ok(()),
         }

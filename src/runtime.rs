@@ -176,7 +176,12 @@ pub fn connect_native(application: &str) -> Result<Port, PortError> {
     if !is_native_host_name(application) {
         return Err(PortError::new(
             ErrorKind::InvalidArgument,
-            format!("{application:?} is not a native messaging host name (lowercase letters, digits, '_' and inner dots)"),
+            crate::text::concat(&[
+                "\"",
+                application,
+                "\" is not a native messaging host name (lowercase letters, digits, '_' and inner \
+                 dots)",
+            ]),
         ));
     }
     let raw = native_runtime()?

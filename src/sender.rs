@@ -35,7 +35,7 @@ fn number_text(value: &JsValue) -> Option<String> {
     const SAFE: f64 = 9_007_199_254_740_991.0; // Number.MAX_SAFE_INTEGER: exact as an i64
     let n = value.as_f64()?;
     if n.fract() == 0.0 && n.abs() <= SAFE {
-        return Some((n as i64).to_string());
+        return Some(crate::text::decimal(n as i64));
     }
     let number: &js_sys::Number = value.unchecked_ref();
     number.to_string_with_radix(10).ok().map(String::from)

@@ -94,6 +94,9 @@ extern "C" {
     /// Whether `value` as UTF-8 JSON is longer than `limit` bytes.
     #[wasm_bindgen(catch, js_name = jsonLongerThan)]
     pub fn json_longer_than(value: &JsValue, limit: f64) -> Result<bool, JsValue>;
+
+    /// `value` as text for an error message: its JSON, else `String(value)`, else its type.
+    pub fn describe(value: &JsValue) -> String;
 }
 
 #[wasm_bindgen(module = "/src/js/unreachable_port.js")]

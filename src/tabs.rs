@@ -128,7 +128,11 @@ pub fn connect(tab_id: i32, info: &ConnectInfo) -> Result<Port, PortError> {
     if tab_id < 0 {
         return Err(PortError::new(
             ErrorKind::InvalidArgument,
-            format!("tab id {tab_id} is negative: no tab can have it"),
+            crate::text::concat(&[
+                "tab id ",
+                itoa::Buffer::new().format(tab_id),
+                " is negative: no tab can have it",
+            ]),
         ));
     }
     if info.frame_id.is_some_and(|f| f < 0) {

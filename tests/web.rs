@@ -1500,6 +1500,15 @@ in_both_browsers! {
         assert_eq!(not_text.kind(), ErrorKind::DecodeFailed, "a bare number is no typed message");
         assert_eq!(not_text.raw_value(), Some("7"), "kept as its JSON");
         assert_eq!(results[2], Ok(7));
+        if !fake.is_chromium() {
+            // Firefox's structured clone carries a BigInt, which has no JSON: kept as
+            // `String(value)`.
+            remote.post(&js_sys::BigInt::from(9).into());
+            fake.settle().await;
+            let err = log.borrow()[3].clone().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::DecodeFailed);
+            assert_eq!(err.raw_value(), Some("9"), "kept as String(value)");
+        }
         assert!(port.is_connected());
         assert_eq!(remote.disconnect_count(), 0);
         typed.send(&8).unwrap();

@@ -2,6 +2,7 @@
 //! (`core::fmt`'s float printer, Unicode printability tables) would otherwise ship in every typed
 //! wasm only to describe a failure.
 
+use crate::text::concat;
 use serde::de::{self, Expected, Unexpected};
 use serde::ser;
 use std::fmt;
@@ -35,13 +36,18 @@ impl Error {
     #[cold]
     #[inline(never)]
     pub(super) fn at(what: &str, at: usize) -> Self {
-        Error::new(format!("{what} at byte {at}"))
+        Error::new(concat(&[what, " at byte ", itoa::Buffer::new().format(at)]))
+    }
+
+    /// The sentence.
+    pub(super) fn text(&self) -> &str {
+        &self.0 .0
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0 .0)
+        f.write_str(self.text())
     }
 }
 
@@ -53,49 +59,97 @@ impl ser::Error for Error {
     }
 }
 
-/// What arrived, said without formatting a float (the number is in the message's raw value) or
-/// debug-escaping a string.
-struct Found<'a>(Unexpected<'a>);
-
-impl fmt::Display for Found<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Unexpected::Bool(value) => write!(f, "boolean `{value}`"),
-            Unexpected::Unsigned(value) => write!(f, "integer `{value}`"),
-            Unexpected::Signed(value) => write!(f, "integer `{value}`"),
-            Unexpected::Float(_) => f.write_str("a floating point number"),
-            Unexpected::Char(value) => write!(f, "character `{value}`"),
-            Unexpected::Str(value) => write!(f, "string \"{value}\""),
-            Unexpected::Bytes(_) => f.write_str("byte array"),
-            Unexpected::Unit => f.write_str("null"),
-            Unexpected::Option => f.write_str("Option value"),
-            Unexpected::NewtypeStruct => f.write_str("newtype struct"),
-            Unexpected::Seq => f.write_str("sequence"),
-            Unexpected::Map => f.write_str("map"),
-            Unexpected::Enum => f.write_str("enum"),
-            Unexpected::UnitVariant => f.write_str("unit variant"),
-            Unexpected::NewtypeVariant => f.write_str("newtype variant"),
-            Unexpected::TupleVariant => f.write_str("tuple variant"),
-            Unexpected::StructVariant => f.write_str("struct variant"),
-            Unexpected::Other(other) => f.write_str(other),
-        }
-    }
+/// `what`, then what arrived, said without formatting a float (the number is in the message's raw
+/// value) or debug-escaping a string, then what was expected.
+#[inline(never)]
+fn invalid(what: &str, found: Unexpected<'_>, expected: &dyn Expected) -> Error {
+    let mut digits = itoa::Buffer::new();
+    let mut utf8 = [0; 4];
+    let (before, value, after) = match found {
+        Unexpected::Bool(value) => ("boolean `", if value { "true" } else { "false" }, "`"),
+        Unexpected::Unsigned(value) => ("integer `", digits.format(value), "`"),
+        Unexpected::Signed(value) => ("integer `", digits.format(value), "`"),
+        Unexpected::Float(_) => ("a floating point number", "", ""),
+        Unexpected::Char(value) => ("character `", &*value.encode_utf8(&mut utf8), "`"),
+        Unexpected::Str(value) => ("string \"", value, "\""),
+        Unexpected::Bytes(_) => ("byte array", "", ""),
+        Unexpected::Unit => ("null", "", ""),
+        Unexpected::Option => ("Option value", "", ""),
+        Unexpected::NewtypeStruct => ("newtype struct", "", ""),
+        Unexpected::Seq => ("sequence", "", ""),
+        Unexpected::Map => ("map", "", ""),
+        Unexpected::Enum => ("enum", "", ""),
+        Unexpected::UnitVariant => ("unit variant", "", ""),
+        Unexpected::NewtypeVariant => ("newtype variant", "", ""),
+        Unexpected::TupleVariant => ("tuple variant", "", ""),
+        Unexpected::StructVariant => ("struct variant", "", ""),
+        Unexpected::Other(other) => (other, "", ""),
+    };
+    Error::new(concat(&[
+        what,
+        before,
+        value,
+        after,
+        ", expected ",
+        &expected.to_string(),
+    ]))
 }
 
+/// serde's wording for a name that is not one of `expected` (`` `a` ``, `` `a` or `b` ``,
+/// `` one of `a`, `b`, `c` ``), after `what` ("variant", "field").
+fn unknown(what: &str, name: &str, expected: &[&str]) -> Error {
+    let mut text = concat(&["unknown ", what, " `", name, "`, "]);
+    match expected {
+        [] => text.push_str(if what == "variant" {
+            "there are no variants"
+        } else {
+            "there are no fields"
+        }),
+        [one] => text.push_str(&concat(&["expected `", one, "`"])),
+        [one, two] => text.push_str(&concat(&["expected `", one, "` or `", two, "`"])),
+        many => {
+            text.push_str("expected one of ");
+            for (i, name) in many.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(&concat(&["`", name, "`"]));
+            }
+        }
+    }
+    Error::new(text)
+}
+
+/// The sentences of serde's default implementations, written without `core::fmt`
+/// (`crate::text`): the same words.
 impl de::Error for Error {
     fn custom<T: fmt::Display>(message: T) -> Self {
         Error::new(message.to_string())
     }
     fn invalid_type(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
-        Error::new(format!(
-            "invalid type: {}, expected {expected}",
-            Found(found)
-        ))
+        invalid("invalid type: ", found, expected)
     }
     fn invalid_value(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
-        Error::new(format!(
-            "invalid value: {}, expected {expected}",
-            Found(found)
-        ))
+        invalid("invalid value: ", found, expected)
+    }
+    fn invalid_length(len: usize, expected: &dyn Expected) -> Self {
+        Error::new(concat(&[
+            "invalid length ",
+            itoa::Buffer::new().format(len),
+            ", expected ",
+            &expected.to_string(),
+        ]))
+    }
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        unknown("variant", variant, expected)
+    }
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        unknown("field", field, expected)
+    }
+    fn missing_field(field: &'static str) -> Self {
+        Error::new(concat(&["missing field `", field, "`"]))
+    }
+    fn duplicate_field(field: &'static str) -> Self {
+        Error::new(concat(&["duplicate field `", field, "`"]))
     }
 }

@@ -41,7 +41,7 @@ fn write_text<T: Serialize + ?Sized>(value: &T, js_numbers: bool) -> Result<Vec<
     value.serialize(&mut writer).map_err(|err| {
         PortError::new(
             ErrorKind::NotSerializable,
-            format!("cannot encode the message: {err}"),
+            crate::text::concat(&["cannot encode the message: ", err.text()]),
         )
     })?;
     Ok(writer.out)
@@ -74,7 +74,7 @@ pub(crate) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, PortError>
     read::from_str(text).map_err(|err| {
         PortError::new(
             ErrorKind::DecodeFailed,
-            format!("the message does not decode: {err}"),
+            crate::text::concat(&["the message does not decode: ", err.text()]),
         )
     })
 }

@@ -198,3 +198,18 @@ class Thrown {
     this.error = error;
   }
 }
+
+// A value as text for an error: its JSON, else String(value) (a symbol, a BigInt, a cycle), else
+// its type (an object with no toString). What `format!("{:?}")` would say, without wasm-bindgen's
+// debug formatter (its JS and Rust's `core::fmt` in every wasm).
+export function describe(value) {
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
+  } catch {}
+  try {
+    return String(value);
+  } catch {
+    return typeof value;
+  }
+}

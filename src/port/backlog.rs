@@ -58,10 +58,12 @@ impl Core {
                 let _ = self.raw.disconnect();
                 self.close(State::Failed(PortError::new(
                     ErrorKind::BacklogOverflow,
-                    format!(
-                        "more than {BACKLOG_LIMIT} messages arrived before the first message \
-                         listener or stream; the port was closed"
-                    ),
+                    crate::text::concat(&[
+                        "more than ",
+                        itoa::Buffer::new().format(BACKLOG_LIMIT),
+                        " messages arrived before the first message listener or stream; the \
+                         port was closed",
+                    ]),
                 )));
                 return;
             }

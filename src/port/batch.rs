@@ -62,7 +62,13 @@ fn not_sent(kind: ErrorKind, count: usize, why: &str) -> PortError {
     let plural = if count == 1 { "" } else { "s" };
     PortError::new(
         kind,
-        format!("{count} batched message{plural} not sent: {why}"),
+        crate::text::concat(&[
+            itoa::Buffer::new().format(count),
+            " batched message",
+            plural,
+            " not sent: ",
+            why,
+        ]),
     )
 }
 

@@ -129,7 +129,8 @@ pub struct PortId(u64);
 
 impl fmt::Display for PortId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "port#{}", self.0)
+        f.write_str("port#")?;
+        f.write_str(itoa::Buffer::new().format(self.0))
     }
 }
 

@@ -33,10 +33,11 @@ pub const MESSAGE_LIMIT: usize = 64 * 1024 * 1024;
 fn too_large() -> PortError {
     PortError::new(
         ErrorKind::MessageTooLarge,
-        format!(
-            "a message may be at most {MESSAGE_LIMIT} bytes of JSON (64 MiB, Chromium's limit; \
-             refused in every browser)"
-        ),
+        crate::text::concat(&[
+            "a message may be at most ",
+            itoa::Buffer::new().format(MESSAGE_LIMIT),
+            " bytes of JSON (64 MiB, Chromium's limit; refused in every browser)",
+        ]),
     )
 }
 
@@ -66,10 +67,11 @@ fn check_with(
             // A number: the walk's size bound is over the limit; measure exactly.
             Ok(verdict) if verdict.as_f64().is_some() => return check_length(message),
             Ok(verdict) => verdict.as_string(),
-            Err(thrown) => Some(format!(
-                "a value that throws when read ({})",
-                error_from_js(&thrown).message()
-            )),
+            Err(thrown) => Some(crate::text::concat(&[
+                "a value that throws when read (",
+                error_from_js(&thrown).message(),
+                ")",
+            ])),
         }
     } else if message.is_string() {
         return check_size(message);
@@ -84,7 +86,7 @@ fn check_with(
         } else {
             "-inf"
         };
-        (!number.is_finite()).then(|| format!("{name} (JSON turns it into null)"))
+        (!number.is_finite()).then(|| crate::text::concat(&[name, " (JSON turns it into null)"]))
     } else if message.is_undefined() {
         Some("undefined (JSON turns it into null)".to_owned())
     } else if message.is_function() {
@@ -98,7 +100,11 @@ fn check_with(
         None => Ok(()),
         Some(why) => Err(PortError::new(
             ErrorKind::NotSerializable,
-            format!("cannot post {why}: it does not cross a port the same way in every browser"),
+            crate::text::concat(&[
+                "cannot post ",
+                &why,
+                ": it does not cross a port the same way in every browser",
+            ]),
         )),
     }
 }

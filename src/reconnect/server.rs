@@ -426,10 +426,10 @@ where
             if outbox.push(body).is_none() {
                 return Err(PortError::new(
                     ErrorKind::ReplayBufferFull,
-                    format!(
-                        "{} messages wait for the content side's acknowledgement",
-                        outbox.len()
-                    ),
+                    crate::text::concat(&[
+                        itoa::Buffer::new().format(outbox.len()),
+                        " messages wait for the content side's acknowledgement",
+                    ]),
                 ));
             }
             (frame, self.core.port.borrow().clone())

@@ -332,12 +332,18 @@ where
         self.pending.slots.borrow_mut().insert(id, slot.clone());
         if let Some(timeout) = timeout {
             let ms = timeout.as_secs_f64() * 1000.0;
+            // Whole milliseconds in the text (setTimeout's unit), rounded up: no float formatting.
+            let whole_ms = timeout.as_micros().div_ceil(1000);
             future._timer = Timer::once(ms, move || {
                 settle(
                     &slot,
                     Err(PortError::new(
                         ErrorKind::TimedOut,
-                        format!("no response within {ms} ms"),
+                        crate::text::concat(&[
+                            "no response within ",
+                            itoa::Buffer::new().format(whole_ms),
+                            " ms",
+                        ]),
                     )),
                 );
             });

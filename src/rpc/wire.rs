@@ -46,7 +46,17 @@ pub(crate) fn read(message: &JsValue) -> Incoming {
             id,
             PortError::new(
                 ErrorKind::DecodeFailed,
-                format!("rpc envelope {id} has neither `{REQUEST}`, `{OK}` nor `{ERR}`"),
+                crate::text::concat(&[
+                    "rpc envelope ",
+                    itoa::Buffer::new().format(id),
+                    " has neither `",
+                    REQUEST,
+                    "`, `",
+                    OK,
+                    "` nor `",
+                    ERR,
+                    "`",
+                ]),
             )
             .with_raw_value(message),
         )
@@ -97,7 +107,7 @@ pub(crate) fn response<T: serde::Serialize>(id: u32, result: Result<T, PortError
 /// `{rpc: id, err: {kind, message}}`.
 pub(crate) fn error(id: u32, err: &PortError) -> JsValue {
     let body = Object::new();
-    let _ = Reflect::set(&body, &"kind".into(), &err.kind().to_string().into());
+    let _ = Reflect::set(&body, &"kind".into(), &err.kind().as_str().into());
     let _ = Reflect::set(&body, &"message".into(), &err.message().into());
     envelope(id, ERR, &body.into())
 }

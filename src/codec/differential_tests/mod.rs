@@ -499,3 +499,4 @@ fn floats_read_back_exactly() {
 }
 
 mod strings;
+mod wording;

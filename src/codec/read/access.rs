@@ -92,9 +92,11 @@ impl MapKey<'_, '_> {
         let text = text.as_str();
         let number = scan_number(text, 0)?;
         if number.text.len() != text.len() {
-            return Err(Error::new(format!(
-                "the object key \"{text}\" is not a number"
-            )));
+            return Err(Error::new(crate::text::concat(&[
+                "the object key \"",
+                text,
+                "\" is not a number",
+            ])));
         }
         Ok(number)
     }

@@ -34,10 +34,7 @@ pub(super) fn from_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result<T
     };
     let value = T::deserialize(&mut reader)?;
     if reader.next_token().is_some() {
-        return Err(Error::new(format!(
-            "trailing characters after the value, at byte {}",
-            reader.at
-        )));
+        return Err(Error::at("trailing characters after the value,", reader.at));
     }
     Ok(value)
 }
@@ -68,7 +65,11 @@ impl Text<'_> {
 
 #[cold]
 fn ended(expected: &str) -> Error {
-    Error::new(format!("the text ended where {expected} was expected"))
+    Error::new(crate::text::concat(&[
+        "the text ended where ",
+        expected,
+        " was expected",
+    ]))
 }
 
 impl<'de> Reader<'de> {
@@ -88,7 +89,7 @@ impl<'de> Reader<'de> {
     fn unexpected(&self, expected: &str) -> Error {
         match self.peek() {
             None => ended(expected),
-            Some(_) => Error::new(format!("expected {expected} at byte {}", self.at)),
+            Some(_) => Error::at(&crate::text::concat(&["expected ", expected]), self.at),
         }
     }
 

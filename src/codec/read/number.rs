@@ -128,10 +128,11 @@ impl Number<'_> {
     pub(super) fn float<F: std::str::FromStr + Finite>(&self) -> Result<F, Error> {
         match self.text.parse::<F>() {
             Ok(value) if value.finite() => Ok(value),
-            _ => Err(Error::new(format!(
-                "the number {} is out of the float's range",
-                self.text
-            ))),
+            _ => Err(Error::new(crate::text::concat(&[
+                "the number ",
+                self.text,
+                " is out of the float's range",
+            ]))),
         }
     }
 
@@ -143,10 +144,11 @@ impl Number<'_> {
             ));
         }
         self.text.parse().map_err(|_| {
-            Error::new(format!(
-                "the integer {} is out of the type's range",
-                self.text
-            ))
+            Error::new(crate::text::concat(&[
+                "the integer ",
+                self.text,
+                " is out of the type's range",
+            ]))
         })
     }
 }

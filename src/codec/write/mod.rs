@@ -80,10 +80,11 @@ impl Writer {
             } else {
                 "-inf"
             };
-            return Err(Error::new(format!(
-                "cannot encode the float {name}: JSON has no NaN or infinity (it would arrive as \
-                 null)"
-            )));
+            return Err(Error::new(crate::text::concat(&[
+                "cannot encode the float ",
+                name,
+                ": JSON has no NaN or infinity (it would arrive as null)",
+            ])));
         }
         if self.js_numbers && wide == 0.0 && wide.is_sign_negative() {
             return Err(Error::new(
@@ -108,10 +109,12 @@ impl Writer {
 /// Out of line: the error path stays out of every integer's hot path.
 #[cold]
 fn not_a_js_number(text: &str) -> Error {
-    Error::new(format!(
-        "cannot send the integer {text} to a native host exactly: the browser writes its JSON \
-         from JS numbers, which round beyond 2^53"
-    ))
+    Error::new(crate::text::concat(&[
+        "cannot send the integer ",
+        text,
+        " to a native host exactly: the browser writes its JSON from JS numbers, which round \
+         beyond 2^53",
+    ]))
 }
 
 macro_rules! integers {

@@ -124,10 +124,10 @@ impl<In: serde::de::DeserializeOwned + 'static> Client<In> {
             if state.outbox.push(body).is_none() {
                 return Err(PortError::new(
                     ErrorKind::ReplayBufferFull,
-                    format!(
-                        "{} messages wait for the background's acknowledgement (replay_limit)",
-                        state.outbox.len()
-                    ),
+                    crate::text::concat(&[
+                        itoa::Buffer::new().format(state.outbox.len()),
+                        " messages wait for the background's acknowledgement (replay_limit)",
+                    ]),
                 ));
             }
             (frame, state.port.clone())

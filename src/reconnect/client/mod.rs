@@ -91,7 +91,8 @@ impl<In, Out> fmt::Debug for ReconnectingPort<In, Out> {
 /// A session id: unique enough among the content scripts of one browser.
 fn new_session_id() -> String {
     let random = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-    format!("{:x}-{random:x}", js_sys::Date::now() as u64)
+    let now = js_sys::Date::now() as u64;
+    crate::text::concat(&[&crate::text::hex(now), "-", &crate::text::hex(random)])
 }
 
 impl<In, Out> ReconnectingPort<In, Out>
