@@ -245,6 +245,10 @@ bench() { # bench [chromium|firefox]: build dist-bench/ and run it (fails only w
   rm -rf dist-bench
   wasm_package webext-port-bench dist-bench speed # Cargo's default release opt-level, as users build
   cp bench/manifest.json bench/background.js bench/content.js bench/ports.js dist-bench/
+  # The library's own src/js/codec.js for the raw-copy diagnostic: a module for the background, a
+  # classic script in the content-script world (bench/ports.js says why)
+  cp src/js/codec.js dist-bench/pkg/library-codec.js
+  sed 's/^export //' src/js/codec.js >dist-bench/library-codec-content.js
   local side format
   for side in content background; do
     format=esm; [ $side = content ] && format=iife # content scripts are classic scripts

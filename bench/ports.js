@@ -50,6 +50,7 @@
   function makeRunner(impl, c, object, text) {
     const n = batchSize(impl, c);
     if (c.kind === "cpu") return cpuRunner(impl, c, n, object, text);
+    if (impl === "raw-copy") return rawCopyRunner(c, n, text);
     if (impl === "raw" || impl === "raw-text" || impl === "raw-bytes" || impl === "raw-wpbg") {
       // raw-text: raw JS posting the typed codec's wire text (a string) instead of the object, so
       // that the browser's own cost of carrying a string is told apart from the library's.
@@ -153,6 +154,42 @@
   // cpu_*: the library's own work per message, on a fake port in this page (no browser work):
   // `post` times n posts, `receive` n messages handed to the port's onMessage listener (the
   // object for raw JS and untyped, the JSON text the typed codec sends for typed).
+  // raw-copy (diagnostic, --impls only; round trips): raw JS doing only the copies across the
+  // wasm boundary that a typed layer whose wire format is a string cannot avoid, with the
+  // library's own functions (src/js/codec.js): before each post, the wire text's bytes become a
+  // JS string (asciiToString: TextDecoder in Chromium, a one-byte string by fromCharCode in
+  // Firefox); after each receive, the string's bytes are written into a buffer (readAscii). The
+  // background does the same (background.js). No codec work: the floor under `typed`. The
+  // functions are globals of this content-script world (build.sh makes library-codec-content.js,
+  // a classic script, from src/js/codec.js).
+  function rawCopyRunner(c, n, text) {
+    if (c.kind !== "rt") throw new Error("raw-copy: round trips only");
+    // Copied into an array of this world: in a Firefox content script, TextEncoder is the page's,
+    // and String.fromCharCode over the page's Uint8Array (a cross-compartment wrapper) made the
+    // 100 KiB round trip ~10x raw JS (measured, 2026-12-04), which is not what the library pays
+    // (its bytes are views of its own wasm memory).
+    const bytes = Uint8Array.from(new TextEncoder().encode(text));
+    const into = new Uint8Array(bytes.length);
+    const port = api.runtime.connect({ name: "raw-copy" });
+    return {
+      unit: () => new Promise((resolve, reject) => {
+        let left = n;
+        const onMessage = (message) => {
+          if (readAscii(message, into) !== bytes.length) {
+            port.onMessage.removeListener(onMessage);
+            reject(new Error("raw-copy: the echo is not the text"));
+          } else if (--left === 0) {
+            port.onMessage.removeListener(onMessage);
+            resolve();
+          } else port.postMessage(asciiToString(bytes));
+        };
+        port.onMessage.addListener(onMessage);
+        try { port.postMessage(asciiToString(bytes)); } catch (e) { reject(e); }
+      }),
+      close: () => port.disconnect(),
+    };
+  }
+
   function cpuRunner(impl, c, n, object, text) {
     let deliver = null;
     const fake = {
@@ -214,7 +251,7 @@
         post: ["raw", "raw-text", "untyped", "typed"],
         cpu: untypedCpu.includes(c.case) ? ["raw", "untyped", "typed", "serde_json"] : ["raw", "typed", "serde_json"],
       }[c.kind];
-      const diagnostic = ["raw-wpbg", "untyped-jsbg", "raw-bytes"];
+      const diagnostic = ["raw-wpbg", "untyped-jsbg", "raw-bytes", "raw-copy"];
       const cpuOnly = ["serde_json"];
       const caseImpls = impls.filter((i) =>
         only ? only.includes(i) : !cpuOnly.includes(i) && (c.kind === "rt" || !diagnostic.includes(i)),

@@ -84,7 +84,8 @@ pub fn run(browser: &Browser, args: &Args, name: &str) -> Result<Value, String> 
 }
 
 /// The implementations of the port bench: raw JS and `--impls` (default: all). `--impls` may
-/// also name the diagnostic implementations of bench/ports.js (raw-wpbg, untyped-jsbg, raw-bytes).
+/// also name the diagnostic implementations of bench/ports.js (raw-wpbg, untyped-jsbg, raw-bytes,
+/// raw-copy).
 pub fn implementations(args: &Args) -> Vec<String> {
     match &args.impls {
         Some(wanted) => wanted.clone(),
