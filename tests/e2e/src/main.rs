@@ -14,6 +14,7 @@ mod faults;
 mod heap;
 mod leak;
 mod lifecycle;
+mod minimal;
 mod ports_page;
 mod process;
 mod run;
@@ -31,6 +32,8 @@ struct Args {
     dist: PathBuf,
     peer: PathBuf,
     native_manifests: PathBuf,
+    /// dist-minimal/: the minimal example as `./build.sh` ships it (tests/e2e/src/minimal.rs).
+    minimal: PathBuf,
     out: PathBuf,
     table: PathBuf,
 }
@@ -40,7 +43,7 @@ fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--dist" | "--peer" | "--native-manifests" | "--out" | "--table" => {
+            "--dist" | "--peer" | "--native-manifests" | "--minimal" | "--out" | "--table" => {
                 let value = args.next().ok_or(format!("{arg} needs a value"))?;
                 values.insert(arg, PathBuf::from(value));
             }
@@ -52,6 +55,7 @@ fn parse_args() -> Result<Args, String> {
         dist: take("--dist")?,
         peer: take("--peer")?,
         native_manifests: take("--native-manifests")?,
+        minimal: take("--minimal")?,
         out: take("--out")?,
         table: take("--table")?,
     })
@@ -108,7 +112,7 @@ fn observe(
     let launched = ids.and_then(|ids| Ok((ids, launch(kind, &load, logs)?)));
     match launched {
         Ok((ids, browser)) => {
-            // WEBEXT_PORT_E2E_ONLY=lifecycle|faults|scenarios|ports-page (or several, comma
+            // WEBEXT_PORT_E2E_ONLY=lifecycle|faults|scenarios|ports-page|minimal (or several, comma
             // separated): only those parts (while working on them; every other scenario then
             // fails as "not run").
             let only = std::env::var("WEBEXT_PORT_E2E_ONLY").ok();
@@ -139,6 +143,19 @@ fn observe(
             // So do the faults: the last one reloads the extension.
             if part("faults") {
                 seen.extend(faults::observe(kind, &load, origin, logs));
+            }
+            // The minimal example, alone in a browser of its own.
+            if part("minimal") {
+                let work = args.out.parent().unwrap_or(logs);
+                let (scenario, value) = minimal::observe(
+                    kind,
+                    &args.minimal,
+                    &args.native_manifests,
+                    origin,
+                    work,
+                    logs,
+                );
+                seen.insert(scenario, value);
             }
             seen
         }

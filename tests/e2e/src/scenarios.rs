@@ -220,6 +220,8 @@ pub fn expected(origin: &str) -> Vec<(String, String)> {
              on_connect=err:not_in_extension on_connect_external=err:not_in_extension"
                 .to_owned(),
         ),
+        // The minimal example as ./build.sh ships it (tests/e2e/src/minimal.rs, a browser of its own).
+        (crate::minimal::SCENARIO, crate::minimal::EXPECTED.to_owned()),
         // Issue 9: the background lifecycle (tests/e2e/src/lifecycle.rs, a browser of its own).
         ("cold_start_all_reach_rust", crate::lifecycle::cold_start_expected()),
         // Every open port of the stopped (Chromium) or suspended (Firefox) background ends once,
