@@ -175,13 +175,16 @@
       unit: () => new Promise((resolve, reject) => {
         let left = n;
         const onMessage = (message) => {
-          if (readAscii(message, into) !== bytes.length) {
+          try {
+            if (readAscii(message, into) !== bytes.length) throw new Error("raw-copy: the echo is not the text");
+            if (--left === 0) {
+              port.onMessage.removeListener(onMessage);
+              resolve();
+            } else port.postMessage(asciiToString(bytes));
+          } catch (e) {
             port.onMessage.removeListener(onMessage);
-            reject(new Error("raw-copy: the echo is not the text"));
-          } else if (--left === 0) {
-            port.onMessage.removeListener(onMessage);
-            resolve();
-          } else port.postMessage(asciiToString(bytes));
+            reject(e);
+          }
         };
         port.onMessage.addListener(onMessage);
         try { port.postMessage(asciiToString(bytes)); } catch (e) { reject(e); }

@@ -76,17 +76,27 @@ impl PortKey {
     }
 }
 
+impl PortKey {
+    /// "tab 3 frame 0", then " document …" when there is one (what `Display` writes).
+    fn text(&self) -> String {
+        crate::text::concat(&[
+            "tab ",
+            itoa::Buffer::new().format(self.tab_id),
+            " frame ",
+            itoa::Buffer::new().format(self.frame_id),
+            if self.document_id.is_some() {
+                " document "
+            } else {
+                ""
+            },
+            self.document_id.as_deref().unwrap_or(""),
+        ])
+    }
+}
+
 impl fmt::Display for PortKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("tab ")?;
-        f.write_str(itoa::Buffer::new().format(self.tab_id))?;
-        f.write_str(" frame ")?;
-        f.write_str(itoa::Buffer::new().format(self.frame_id))?;
-        if let Some(document) = &self.document_id {
-            f.write_str(" document ")?;
-            f.write_str(document)?;
-        }
-        Ok(())
+        f.write_str(&self.text())
     }
 }
 
@@ -336,7 +346,7 @@ where
             (Some((_, err)), _) => Err(err),
             (None, true) => Err(PortError::new(
                 ErrorKind::NoReceiver,
-                crate::text::concat(&["no port in the set for ", &key.to_string()]),
+                crate::text::concat(&["no port in the set for ", &key.text()]),
             )),
             (None, false) => Ok(()),
         }
@@ -409,5 +419,22 @@ where
             keys.iter().filter_map(|key| entries.remove(key)).collect()
         };
         drop(closed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PortKey;
+
+    #[test]
+    fn a_key_reads_as_tab_frame_and_document() {
+        let mut key = PortKey {
+            tab_id: 3,
+            frame_id: 8_589_934_593,
+            document_id: None,
+        };
+        assert_eq!(key.to_string(), "tab 3 frame 8589934593");
+        key.document_id = Some("D1".to_owned());
+        assert_eq!(key.to_string(), "tab 3 frame 8589934593 document D1");
     }
 }

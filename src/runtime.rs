@@ -177,9 +177,8 @@ pub fn connect_native(application: &str) -> Result<Port, PortError> {
         return Err(PortError::new(
             ErrorKind::InvalidArgument,
             crate::text::concat(&[
-                "\"",
-                application,
-                "\" is not a native messaging host name (lowercase letters, digits, '_' and inner \
+                &crate::text::quoted(application),
+                " is not a native messaging host name (lowercase letters, digits, '_' and inner \
                  dots)",
             ]),
         ));

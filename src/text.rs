@@ -20,6 +20,29 @@ pub(crate) fn decimal<I: itoa::Integer>(n: I) -> String {
     itoa::Buffer::new().format(n).to_owned()
 }
 
+/// `text` in double quotes, with `"`, `\` and control characters escaped (`\u{1b}`): a name
+/// the user gave, shown in an error without letting it break the sentence, as `{:?}` would.
+pub(crate) fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            _ if ch.is_control() => {
+                out.push_str("\\u{");
+                out.push_str(&hex(u64::from(u32::from(ch))));
+                out.push('}');
+            }
+            _ => out.push(ch),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// `n` in lowercase hexadecimal, as `format!("{n:x}")`.
 pub(crate) fn hex(mut n: u64) -> String {
     let mut digits = Vec::new();
@@ -53,6 +76,14 @@ mod tests {
             assert_eq!(decimal(n), n.to_string());
         }
         assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn quoted_escapes_what_would_break_the_sentence() {
+        assert_eq!(quoted("ping_pong"), "\"ping_pong\"");
+        assert_eq!(quoted("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(quoted("x\ny\u{1b}\u{7f}"), "\"x\\u{a}y\\u{1b}\\u{7f}\"");
+        assert_eq!(quoted("Ünïcode"), "\"Ünïcode\"");
     }
 
     #[test]

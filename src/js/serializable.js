@@ -199,10 +199,14 @@ class Thrown {
   }
 }
 
-// A value as text for an error: its JSON, else String(value) (a symbol, a BigInt, a cycle), else
-// its type (an object with no toString). What `format!("{:?}")` would say, without wasm-bindgen's
-// debug formatter (its JS and Rust's `core::fmt` in every wasm).
+// A value as text for an error: an Error (of any realm) as String(value) ("Name: message"), else
+// its JSON, else String(value) (a symbol, a BigInt, a cycle), else its type (an object with no
+// toString). What `format!("{:?}")` would say, without wasm-bindgen's debug formatter (its JS and
+// Rust's `core::fmt` in every wasm).
 export function describe(value) {
+  try {
+    if (Object.prototype.toString.call(value) === "[object Error]") return String(value);
+  } catch {}
   try {
     const json = JSON.stringify(value);
     if (json !== undefined) return json;

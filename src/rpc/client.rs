@@ -332,8 +332,9 @@ where
         self.pending.slots.borrow_mut().insert(id, slot.clone());
         if let Some(timeout) = timeout {
             let ms = timeout.as_secs_f64() * 1000.0;
-            // Whole milliseconds in the text (setTimeout's unit), rounded up: no float formatting.
-            let whole_ms = timeout.as_micros().div_ceil(1000);
+            // Whole milliseconds in the text, rounded up (`ms` as setTimeout gets it, saturating):
+            // no float formatting.
+            let whole_ms = ms.ceil() as u64;
             future._timer = Timer::once(ms, move || {
                 settle(
                     &slot,

@@ -1,7 +1,7 @@
 //! End-to-end layer: loads `dist/` into real headless Chromium and Firefox, runs every scenario,
 //! checks each observed value, checks that both browsers agree, and writes `conformance.json`.
 //!
-//! `cargo run -p webext-port-e2e -- --dist DIR --out FILE`
+//! `cargo run -p webext-port-e2e -- --dist DIR --peer DIR-PEER --native-manifests DIR --minimal DIR-MINIMAL --out FILE --table FILE`
 //! `cargo run -p webext-port-e2e -- bench --dist DIR-BENCH --native-manifests DIR --out FILE` (see bench.rs)
 //! `cargo run -p webext-port-e2e -- run --browser chromium --dist DIR --native-manifests DIR --logs DIR`
 //! (`./build.sh run`: the demo in a browser, its port traffic printed until Ctrl-C; see run.rs)
@@ -146,15 +146,8 @@ fn observe(
             }
             // The minimal example, alone in a browser of its own.
             if part("minimal") {
-                let work = args.out.parent().unwrap_or(logs);
-                let (scenario, value) = minimal::observe(
-                    kind,
-                    &args.minimal,
-                    &args.native_manifests,
-                    origin,
-                    work,
-                    logs,
-                );
+                let (scenario, value) =
+                    minimal::observe(kind, &args.minimal, &args.native_manifests, origin, logs);
                 seen.insert(scenario, value);
             }
             seen

@@ -4,9 +4,11 @@
 //! only that extension: the content script greets, the background replies, the content script
 //! logs the reply.
 //!
-//! The example only logs to the console, so the test loads a copy of dist-minimal/ with one
-//! more content script before the example's: it copies each `console.log` line of that world
-//! into the page (`<output id="r-minimal">`), where WebDriver reads it.
+//! The example only logs to the console, so the test loads a copy of dist-minimal/ (in a fresh
+//! temporary folder, removed after) with one more content script before the example's: it copies
+//! each `console.log` line of that world into the page (`<output id="r-minimal">`), where
+//! WebDriver reads it. "Exactly once": the first line is the completion signal; a second one
+//! within the quiet period after it would show.
 
 use crate::browsers::{launch, Kind, Load};
 use crate::webdriver::Result;
@@ -70,31 +72,35 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// What the example's content script logged on a page of `origin`, in `kind` with only the
-/// example loaded (its copy is made under `work`).
+/// example loaded.
 pub fn observe(
     kind: Kind,
     minimal: &Path,
     native_manifests: &Path,
     origin: &str,
-    work: &Path,
     logs: &Path,
 ) -> (String, String) {
     eprintln!("--- {}: launching for the minimal example", kind.name());
-    let observed = hooked_copy(minimal, &work.join(format!("e2e-minimal-{}", kind.name())))
-        .and_then(|dir| {
-            let extensions = [dir];
-            let load = Load {
-                extensions: &extensions,
-                native_manifests,
-                background_idle_ms: None,
-            };
-            let browser = launch(kind, &load, logs)?;
-            let session = &browser.session;
-            session.navigate(&format!("{origin}/nocs.html"))?;
-            session.wait_output("minimal", WAIT)?;
-            std::thread::sleep(QUIET);
-            session.wait_output("minimal", WAIT)
-        });
+    let copy = std::env::temp_dir().join(format!(
+        "webext-port-e2e-minimal-{}-{}",
+        kind.name(),
+        std::process::id()
+    ));
+    let observed = hooked_copy(minimal, &copy).and_then(|dir| {
+        let extensions = [dir];
+        let load = Load {
+            extensions: &extensions,
+            native_manifests,
+            background_idle_ms: None,
+        };
+        let browser = launch(kind, &load, logs)?;
+        let session = &browser.session;
+        session.navigate(&format!("{origin}/nocs.html"))?;
+        session.wait_output("minimal", WAIT)?;
+        std::thread::sleep(QUIET);
+        session.wait_output("minimal", WAIT)
+    });
+    let _ = std::fs::remove_dir_all(&copy);
     let value = observed.unwrap_or_else(|e| format!("error: {e}"));
     eprintln!("{}: {SCENARIO}: {value}", kind.name());
     (SCENARIO.to_owned(), value)
