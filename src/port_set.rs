@@ -79,17 +79,17 @@ impl PortKey {
 impl PortKey {
     /// "tab 3 frame 0", then " document …" when there is one (what `Display` writes).
     fn text(&self) -> String {
+        let document = match &self.document_id {
+            Some(document) => [" document ", document.as_str()],
+            None => ["", ""],
+        };
         crate::text::concat(&[
             "tab ",
             itoa::Buffer::new().format(self.tab_id),
             " frame ",
             itoa::Buffer::new().format(self.frame_id),
-            if self.document_id.is_some() {
-                " document "
-            } else {
-                ""
-            },
-            self.document_id.as_deref().unwrap_or(""),
+            document[0],
+            document[1],
         ])
     }
 }

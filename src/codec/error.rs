@@ -98,26 +98,20 @@ fn invalid(what: &str, found: Unexpected<'_>, expected: &dyn Expected) -> Error 
 /// serde's wording for a name that is not one of `expected` (`` `a` ``, `` `a` or `b` ``,
 /// `` one of `a`, `b`, `c` ``), after `what` ("variant", "field").
 fn unknown(what: &str, name: &str, expected: &[&str]) -> Error {
-    let mut text = concat(&["unknown ", what, " `", name, "`, "]);
+    let mut parts = vec!["unknown ", what, " `", name, "`, "];
     match expected {
-        [] => text.push_str(if what == "variant" {
-            "there are no variants"
-        } else {
-            "there are no fields"
-        }),
-        [one] => text.push_str(&concat(&["expected `", one, "`"])),
-        [one, two] => text.push_str(&concat(&["expected `", one, "` or `", two, "`"])),
+        [] if what == "variant" => parts.push("there are no variants"),
+        [] => parts.push("there are no fields"),
+        [one] => parts.extend(["expected `", one, "`"]),
+        [one, two] => parts.extend(["expected `", one, "` or `", two, "`"]),
         many => {
-            text.push_str("expected one of ");
+            parts.push("expected one of ");
             for (i, name) in many.iter().enumerate() {
-                if i > 0 {
-                    text.push_str(", ");
-                }
-                text.push_str(&concat(&["`", name, "`"]));
+                parts.extend([if i > 0 { ", `" } else { "`" }, name, "`"]);
             }
         }
     }
-    Error::new(text)
+    Error::new(concat(&parts))
 }
 
 /// The sentences of serde's default implementations, written without `core::fmt`
