@@ -98,20 +98,26 @@ fn invalid(what: &str, found: Unexpected<'_>, expected: &dyn Expected) -> Error 
 /// serde's wording for a name that is not one of `expected` (`` `a` ``, `` `a` or `b` ``,
 /// `` one of `a`, `b`, `c` ``), after `what` ("variant", "field").
 fn unknown(what: &str, name: &str, expected: &[&str]) -> Error {
-    let mut parts = vec!["unknown ", what, " `", name, "`, "];
+    let mut text = concat(&["unknown ", what, " `", name, "`, "]);
     match expected {
-        [] if what == "variant" => parts.push("there are no variants"),
-        [] => parts.push("there are no fields"),
-        [one] => parts.extend(["expected `", one, "`"]),
-        [one, two] => parts.extend(["expected `", one, "` or `", two, "`"]),
+        [] => text.push_str(if what == "variant" {
+            "there are no variants"
+        } else {
+            "there are no fields"
+        }),
+        [one] => text.push_str(&concat(&["expected `", one, "`"])),
+        [one, two] => text.push_str(&concat(&["expected `", one, "` or `", two, "`"])),
         many => {
-            parts.push("expected one of ");
+            text.push_str("expected one of ");
             for (i, name) in many.iter().enumerate() {
-                parts.extend([if i > 0 { ", `" } else { "`" }, name, "`"]);
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(&concat(&["`", name, "`"]));
             }
         }
     }
-    Error::new(concat(&parts))
+    Error::new(text)
 }
 
 /// The sentences of serde's default implementations, written without `core::fmt`
