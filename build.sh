@@ -378,44 +378,62 @@ run_layer() { # run_layer NAME LOG COMMAND...: runs it, keeps its output in LOG,
   record "$name" $(counts "$log") "$status"
 }
 
-never_loaded() { # never_loaded LOG: the runner's test page never loaded, so no test ran
+never_loaded() { # never_loaded LOG: the runner's test page never loaded (or its server never started), so no test ran
   # Chromium: the runner says "Failed to detect test as having been run". Firefox (2026-12-04,
   # web.rs, once in a full run): Marionette sat ~60 s on the navigation, then the runner's
   # "webdriver POST /session/<id>/url request failed" (http status 500) before "running N tests".
+  # The runner could not bind the port wasm_pack_test chose: "failed to spawn server".
   ! grep -q "test result: FAILED" "$1" && {
-    grep -q "Failed to detect test as having been run" "$1" ||
+    grep -q "Failed to detect test as having been run" "$1" || grep -q "failed to spawn server" "$1" ||
       { grep -q "webdriver POST /session/[^ ]*/url request failed" "$1" && ! grep -q "^running [0-9]* tests" "$1"; }
   }
 }
 
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Why the test page's server is woken every second. wasm-bindgen-test-runner serves the page
+# with tiny_http 0.12.0, whose thread pool counts a thread as idle until that thread has woken
+# and taken the lock again. When more connections arrive at once than there are threads that
+# wake in time, one connection is queued with no thread to take it, and it is read only when
+# the next connection arrives. web.rs's page fetches five snippets at once (Chromium opens a
+# connection each); on a busy machine its last request then waits forever and the page never
+# loads: ChromeDriver "Timed out receiving message from renderer", the page at "Loading
+# scripts...". Measured 2026-12-04, web.rs alone with two busy loops beside it: 3 hangs in 10
+# runs. The page had every snippet but tests/fakes/extension_fakes.js (pending, no bytes);
+# tcpdump showed Chromium's request for it on a fifth connection, answered 61 s later, the
+# moment a curl of ours opened another connection; gdb showed all four pool threads reading
+# their own idle keep-alive connections. So each run gets a port chosen here and a connection
+# opened and closed every second while it runs: each one wakes the pool, and a queued
+# connection is served within a second. The connection sends nothing; the page sees nothing.
+wasm_pack_test() { # wasm_pack_test BROWSER FILE LOG: one wasm-pack run of tests/FILE.rs, output in LOG
+  local port waker status=0
+  port=$(free_port)
+  (while sleep 1; do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; done) &
+  waker=$!
+  WASM_BINDGEN_TEST_ADDRESS=127.0.0.1:$port wasm-pack test --headless "--$1" --test "$2" >"$3" 2>&1 || status=$?
+  kill "$waker" 2>/dev/null
+  wait "$waker" 2>/dev/null || true
+  return "$status"
+}
+
 wasm_tests() { # wasm_tests BROWSER: layer 2 in one browser, one wasm-pack run per tests/*.rs file
-  # One run per file: in one run of every file, headless Chromium on this 2-core machine sometimes
-  # never finished loading the last test page (ChromeDriver: "Timed out receiving message from
-  # renderer"; the runner: "Failed to detect test as having been run"), while the same file alone
-  # passed every time. A page that never loaded (no test ran) is run again, and it says so; a
-  # test that fails, or a page that hangs three times, still fails the layer. It happened once more with
-  # a file alone (web.rs, 2026-11-25: a browser process and a GPU process, no renderer at all);
-  # webdriver.json now gives the runner's Chromium the flags the end-to-end layer uses and that
-  # never hung there (--disable-gpu …): a hypothesis, not yet a proven cause. It hung once more
-  # (2026-11-25, web.rs, the page at "Loading scripts...", ChromeDriver: "Timed out receiving
-  # message from renderer: 299.97"), and then more often (3 of 5 standalone runs of web.rs at
-  # 21:30, the renderer idle, the test server answering): webdriver.json now sets the page-load
-  # timeout, which bounds that wait, to 60 s (the page loads in ~1 s), adds
-  # --disable-renderer-backgrounding and --disable-ipc-flooding-protection (1 hang in 6 runs
-  # after, 6 in 10 before: a hypothesis again), and a page that never loaded gets 3 tries.
+  # One run per file, so that a page that never loads costs one file, not the layer. A page that
+  # never loaded (no test ran) is run again, and it says so; a test that fails, or a page that
+  # hangs three times, still fails the layer. webdriver.json gives the runner's Chromium the
+  # flags the end-to-end layer uses, and a 60 s page-load timeout (the page loads in ~1 s).
   local file name log status=0 failed=0
   for file in tests/*.rs; do
     name=$(basename "$file" .rs)
     log=target/test-logs/wasm-$1-$name.try1.log
     status=0
-    wasm-pack test --headless "--$1" --test "$name" >"$log" 2>&1 || status=$?
+    wasm_pack_test "$1" "$name" "$log" || status=$?
     local try=1
     while [ "$status" != 0 ] && [ "$try" -lt 3 ] && never_loaded "$log"; do
       try=$((try + 1))
       echo "layer 2 ($1, $name): the test page never loaded (no test ran); try $try of 3 (previous: $log)"
       log=target/test-logs/wasm-$1-$name.try$try.log
       status=0
-      wasm-pack test --headless "--$1" --test "$name" >"$log" 2>&1 || status=$?
+      wasm_pack_test "$1" "$name" "$log" || status=$?
     done
     cat "$log"
     [ "$status" = 0 ] || failed=1
